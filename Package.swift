@@ -1,0 +1,125 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 language mode (set by the
+/// tools version) plus the upcoming features Hummingbird enables, so
+/// dependencies and existentials are explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let propertyBased = Target.Dependency.product(name: "PropertyBased", package: "swift-property-based")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+
+let package = Package(
+    name: "billing-service",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "billing-service", targets: ["BillingServiceCLI"]),
+        .executable(name: "billing-bench", targets: ["BillingBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    ],
+    targets: [
+        // Domain types and plugin contracts. No I/O, no plugin code.
+        .target(name: "Core", dependencies: [log, metrics], swiftSettings: swiftSettings),
+        // Byte-level decoders/encoders of the upstream wire formats (UPSTREAMS.md),
+        // shared by every adapter that reads them. Pure, no I/O.
+        .target(name: "WireFormats", dependencies: ["Core"], swiftSettings: swiftSettings),
+        // OpenSSL libcrypto's low-level SHA-256 (libssl-dev), and a value-type
+        // wrapper: ~10x faster per call than swift-crypto on the hot paths.
+        .systemLibrary(
+            name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Hashing", dependencies: ["CLibCrypto"], swiftSettings: swiftSettings),
+        // Metering (observations -> exact facts) and pricing (facts -> money).
+        .target(name: "Rating", dependencies: ["Core", "Hashing"], swiftSettings: swiftSettings),
+        .target(
+            name: "FileReplay", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/FileReplay",
+            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+        .target(
+            name: "Generator", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/Generator",
+            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+        // Pulls the exporter's snapshot window API over HTTP(S) (issue 5).
+        .target(
+            name: "ExporterPull", dependencies: ["Core", "WireFormats", asyncHTTPClient, nioSSL, log],
+            path: "Sources/Adapters/ExporterPull", exclude: ["README.md", "sample.yaml"],
+            swiftSettings: swiftSettings),
+        // Dev tool: an in-memory exporter serving the real window contract with
+        // injectable faults, for `billing-service dev fake-exporter` and tests.
+        .target(
+            name: "FakeExporter", dependencies: ["Core", "WireFormats", hummingbird, hummingbirdTLS, nioSSL, log],
+            path: "Sources/DevTools/FakeExporter", swiftSettings: swiftSettings),
+        .target(
+            name: "AuditLog", dependencies: ["Core", "Hashing", log], path: "Sources/Sinks/AuditLog",
+            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+        // The `postgres` sink, the PostgreSQL pipeline state store, schema
+        // migrations and the usage query engine (issue 4).
+        .target(
+            name: "PostgresSink",
+            dependencies: ["Core", .product(name: "PostgresNIO", package: "postgres-nio"), crypto, log],
+            path: "Sources/Sinks/Postgres", exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+        // YAML text -> Core.ConfigNode with line numbers, so plugin configs and
+        // price books are validated with path+line errors. Used by Host and by
+        // the plugin tests that decode each plugin's sample.yaml.
+        .target(
+            name: "YAMLConfig", dependencies: ["Core", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+        // Config, plugin registry, pipelines, state store, CLI commands.
+        .target(
+            name: "Host",
+            dependencies: [
+                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "YAMLConfig",
+                "ExporterPull", "FakeExporter",
+                log, metrics,
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "BillingServiceCLI", dependencies: ["Host"], path: "Sources/billing-service",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "BillingBench",
+            dependencies: ["Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "Host"],
+            path: "Sources/billing-bench", swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "HashingTests", dependencies: ["Hashing", crypto, propertyBased], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CoreTests", dependencies: ["Core", "YAMLConfig", propertyBased], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WireFormatsTests", dependencies: ["WireFormats", propertyBased], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RatingTests", dependencies: ["Rating", "YAMLConfig", propertyBased], swiftSettings: swiftSettings),
+        .testTarget(name: "FileReplayTests", dependencies: ["FileReplay", "YAMLConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "GeneratorTests", dependencies: ["Generator", "YAMLConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "YAMLConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresSinkTests", dependencies: ["PostgresSink", "YAMLConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExporterPullTests",
+            dependencies: ["ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: swiftSettings),
+    ]
+)

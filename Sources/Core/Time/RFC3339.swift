@@ -1,0 +1,171 @@
+/// RFC 3339 parsing and formatting over UTF-8 bytes, without Foundation's
+/// `DateFormatter` (slow, locale-bound, and microsecond-lossy through `Date`).
+extension Timestamp {
+    /// How many fractional-second digits to print.
+    public enum FractionalDigits: Sendable {
+        /// None when the instant is a whole second, otherwise all nine.
+        case automatic
+        /// Always nine digits (`2026-11-01T00:00:00.000000000Z`), as the exporter's cursor.
+        case nanoseconds
+        /// Never any; sub-second precision is cut.
+        case none
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`/`z` and a space separator accepted.
+    public init?(rfc3339 text: String) {
+        var text = text
+        let parsed = text.withUTF8 { Timestamp(rfc3339UTF8: UnsafeRawBufferPointer($0)) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// Parses RFC 3339 from raw UTF-8 bytes (the hot path of the wire decoders).
+    public init?(rfc3339UTF8 bytes: UnsafeRawBufferPointer) {
+        let count = bytes.count
+        guard count >= 20 else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int64? {
+            let c = bytes[i]
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            return Int64(c &- 0x30)
+        }
+        @inline(__always) func number(_ start: Int, _ length: Int) -> Int64? {
+            var value: Int64 = 0
+            for i in start..<(start + length) {
+                guard let d = digit(i) else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+        guard let year = number(0, 4), bytes[4] == UInt8(ascii: "-"),
+            let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
+            let day = number(8, 2),
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
+            let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
+            let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
+            let second = number(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month),
+            hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        var index = 19
+        var nanos: Int64 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var digits = 0
+            while index < count, let d = digit(index) {
+                if digits < 9 { nanos = nanos * 10 + d }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            if digits < 9 {
+                for _ in digits..<9 { nanos *= 10 }
+            }
+        }
+        guard index < count else { return nil }
+        var offsetSeconds: Int64 = 0
+        let zone = bytes[index]
+        if zone == UInt8(ascii: "Z") || zone == UInt8(ascii: "z") {
+            index += 1
+        } else if zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-") {
+            guard index + 6 <= count, let oh = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
+                let om = number(index + 4, 2), oh <= 23, om <= 59
+            else { return nil }
+            offsetSeconds = (oh * 3600 + om * 60) * (zone == UInt8(ascii: "+") ? 1 : -1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == count else { return nil }
+        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        // A leap second (:60) is folded onto the next second, as POSIX time does.
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: Self.nanosecondsPerSecond)
+        guard !overflow else { return nil }
+        let (total, overflow2) = product.addingReportingOverflow(nanos)
+        guard !overflow2 else { return nil }
+        self.init(nanosecondsSinceEpoch: total)
+    }
+
+    /// Formats as RFC 3339 in UTC with a `Z` suffix.
+    public func rfc3339(fractionalDigits: FractionalDigits = .automatic) -> String {
+        let (q, r) = nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: Self.nanosecondsPerSecond)
+        let seconds = r < 0 ? q - 1 : q
+        let nanos = r < 0 ? r + Self.nanosecondsPerSecond : r
+        let (dq, dr) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let days = dr < 0 ? dq - 1 : dq
+        let secondOfDay = dr < 0 ? dr + 86_400 : dr
+        let (year, month, day) = Self.civilFromDays(days)
+        var out: [UInt8] = []
+        out.reserveCapacity(30)
+        func append(_ value: Int64, width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var v = value
+            var i = width - 1
+            while i >= 0 {
+                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                i -= 1
+            }
+            out.append(contentsOf: digits)
+        }
+        append(year, width: 4)
+        out.append(UInt8(ascii: "-"))
+        append(month, width: 2)
+        out.append(UInt8(ascii: "-"))
+        append(day, width: 2)
+        out.append(UInt8(ascii: "T"))
+        append(secondOfDay / 3600, width: 2)
+        out.append(UInt8(ascii: ":"))
+        append((secondOfDay / 60) % 60, width: 2)
+        out.append(UInt8(ascii: ":"))
+        append(secondOfDay % 60, width: 2)
+        switch fractionalDigits {
+        case .nanoseconds:
+            out.append(UInt8(ascii: "."))
+            append(nanos, width: 9)
+        case .automatic where nanos != 0:
+            out.append(UInt8(ascii: "."))
+            append(nanos, width: 9)
+        case .automatic, .none:
+            break
+        }
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func isLeapYear(_ year: Int64) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: return isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The proleptic Gregorian date of a day count since 1970-01-01.
+    public static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

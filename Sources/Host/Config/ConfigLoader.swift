@@ -1,0 +1,200 @@
+public import Core
+import Foundation
+import Rating
+import YAMLConfig
+
+/// Reads plugins.yaml, builds every component through the registry and checks
+/// every cross reference, collecting all problems before reporting any.
+///
+/// Pure apart from reading the config and the price book files: nothing
+/// connects to a service, opens a sink or reads a source.
+public struct ConfigLoader: Sendable {
+    public var registry: PluginRegistry
+
+    public init(registry: PluginRegistry) { self.registry = registry }
+
+    /// The directory relative paths in `file` resolve against.
+    public static func baseDirectory(of file: String) -> String {
+        let url = URL(fileURLWithPath: file)
+        let dir = url.deletingLastPathComponent().path
+        return dir.isEmpty ? "." : dir
+    }
+
+    public func load(file: String, context: PluginContext) throws(ConfigurationInvalid) -> HostConfiguration {
+        let root: ConfigNode
+        do {
+            root = try YAMLDocument.load(path: file)
+        } catch {
+            throw ConfigurationInvalid(errors: [error])
+        }
+        return try load(root: root, file: file, context: context)
+    }
+
+    public func load(root: ConfigNode, file: String, context: PluginContext) throws(ConfigurationInvalid)
+        -> HostConfiguration
+    {
+        let diagnostics = ConfigDiagnostics()
+        var otherErrors: [ConfigError] = []
+        let top = ConfigMap(root, path: "", diagnostics: diagnostics)
+
+        let version = top.integer("version", in: 1...1, required: true) ?? 1
+
+        // Components, in document order.
+        let sourceMap = top.map("sources", required: true)
+        var sources: [(id: String, source: any ObservationSource)] = []
+        for id in sourceMap?.keys ?? [] {
+            guard let entry = sourceMap?.map(id) else { continue }
+            guard let type = entry.string("type", required: true) else {
+                entry.finish()
+                continue
+            }
+            guard let factory = registry.sourceFactory(type: type) else {
+                entry.problem(
+                    "type", "unknown source type \"\(type)\" (valid: \(registry.sourceTypes.joined(separator: ", ")))")
+                continue
+            }
+            if let source = factory.makeSource(id: id, config: entry, context: context) {
+                sources.append((id, source))
+            }
+        }
+
+        let sinkMap = top.map("sinks", required: true)
+        var sinks: [(id: String, sink: any FactSink, type: String)] = []
+        for id in sinkMap?.keys ?? [] {
+            guard let entry = sinkMap?.map(id) else { continue }
+            guard let type = entry.string("type", required: true) else {
+                entry.finish()
+                continue
+            }
+            guard let factory = registry.sinkFactory(type: type) else {
+                entry.problem(
+                    "type", "unknown sink type \"\(type)\" (valid: \(registry.sinkTypes.joined(separator: ", ")))")
+                continue
+            }
+            if let sink = factory.makeSink(id: id, config: entry, context: context) {
+                sinks.append((id, sink, type))
+            }
+        }
+        let definedSources = Set(sourceMap?.keys ?? [])
+        let definedSinks = Set(sinkMap?.keys ?? [])
+
+        // State store.
+        var state = HostConfiguration.StateStoreChoice.file(path: context.resolve(path: "var/state"))
+        if let stateMap = top.map("state") {
+            let store = stateMap.enumeration("store", of: StateStoreKind.self) ?? .file
+            switch store {
+            case .file:
+                let path = stateMap.string("path") ?? "var/state"
+                state = .file(path: context.resolve(path: path))
+            case .postgres:
+                let postgresSinks = sinks.filter { $0.type == "postgres" }.map(\.id)
+                if let named = stateMap.string("sink") {
+                    if postgresSinks.contains(named) {
+                        state = .postgres(sink: named)
+                    } else {
+                        stateMap.problem(
+                            "sink", "\"\(named)\" is not a postgres sink (postgres sinks: \(Self.list(postgresSinks)))")
+                    }
+                } else if postgresSinks.count == 1, let only = postgresSinks.first {
+                    state = .postgres(sink: only)
+                } else {
+                    stateMap.problem(
+                        "store",
+                        postgresSinks.isEmpty
+                            ? "store: postgres needs a sink of type postgres"
+                            : "several postgres sinks: name one with state.sink")
+                }
+            }
+            stateMap.finish()
+        }
+
+        // Pricing.
+        var pricing: PriceCatalog?
+        if let rating = top.map("rating") {
+            let plans = rating.string("plans").map { context.resolve(path: $0) }
+            if let path = rating.string("price_book", required: true) {
+                do {
+                    pricing = try PricingLoader.load(path: context.resolve(path: path), plansPath: plans)
+                } catch {
+                    otherErrors.append(error)
+                }
+            }
+            rating.finish()
+        }
+
+        // Pipelines.
+        var pipelines: [HostConfiguration.Pipeline] = []
+        var sourceOwner: [String: String] = [:]
+        var sinkOwner: [String: String] = [:]
+        let pipelineMap = top.map("pipelines", required: true)
+        if let pipelineMap, pipelineMap.keys.isEmpty {
+            pipelineMap.problem("at least one pipeline is required")
+        }
+        for id in pipelineMap?.keys ?? [] {
+            guard let entry = pipelineMap?.map(id) else { continue }
+            let sourceIDs = entry.stringList("sources", required: true) ?? []
+            let sinkIDs = entry.stringList("sinks", required: true) ?? []
+            entry.finish()
+            if entry.has("sources"), sourceIDs.isEmpty { entry.problem("sources", "at least one source is required") }
+            if entry.has("sinks"), sinkIDs.isEmpty { entry.problem("sinks", "at least one sink is required") }
+            for sourceID in sourceIDs {
+                if !definedSources.contains(sourceID) {
+                    entry.problem(
+                        "sources", "unknown source \"\(sourceID)\" (defined: \(Self.list(definedSources.sorted())))")
+                } else if let owner = sourceOwner[sourceID] {
+                    entry.problem(
+                        "sources",
+                        "source \"\(sourceID)\" already feeds pipeline \"\(owner)\" (a source has one cursor)")
+                } else {
+                    sourceOwner[sourceID] = id
+                }
+            }
+            for sinkID in sinkIDs {
+                if !definedSinks.contains(sinkID) {
+                    entry.problem("sinks", "unknown sink \"\(sinkID)\" (defined: \(Self.list(definedSinks.sorted())))")
+                } else if let owner = sinkOwner[sinkID] {
+                    entry.problem(
+                        "sinks",
+                        "sink \"\(sinkID)\" is already written by pipeline \"\(owner)\" (a sink belongs to one pipeline)"
+                    )
+                } else {
+                    sinkOwner[sinkID] = id
+                }
+            }
+            var pipelineSinks = sinkIDs.compactMap { sinkID in sinks.first { $0.id == sinkID } }
+            // The sink that also holds the state commits last, so every other sink is durable first.
+            if case .postgres(let stateSink) = state {
+                pipelineSinks =
+                    pipelineSinks.filter { $0.id != stateSink } + pipelineSinks.filter { $0.id == stateSink }
+                if pipelineSinks.contains(where: { $0.id == stateSink }) == false, !sinkIDs.isEmpty {
+                    entry.problem(
+                        "sinks", "state.store is postgres (sink \"\(stateSink)\"): every pipeline must write to it")
+                }
+            }
+            pipelines.append(
+                .init(
+                    id: id,
+                    sources: sourceIDs.compactMap { sourceID in sources.first { $0.id == sourceID }?.source },
+                    sinks: pipelineSinks.map(\.sink)))
+        }
+        top.finish()
+
+        let problems = diagnostics.problems.sorted { ($0.line, $0.path) < ($1.line, $1.path) }
+        if !problems.isEmpty {
+            otherErrors.insert(ConfigError(file: file, problems: problems), at: 0)
+        }
+        guard otherErrors.isEmpty else { throw ConfigurationInvalid(errors: otherErrors) }
+        return HostConfiguration(
+            file: file, version: version, state: state, pricing: pricing, pipelines: pipelines, sources: sources)
+    }
+
+    static func list(_ names: [String]) -> String {
+        names.isEmpty ? "none" : names.joined(separator: ", ")
+    }
+}
+
+/// The `state.store` values.
+enum StateStoreKind: String, CaseIterable {
+    case file
+    case postgres
+}

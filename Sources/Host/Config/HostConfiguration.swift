@@ -1,0 +1,29 @@
+public import Core
+public import Rating
+
+/// A validated plugins.yaml: every component built, every reference resolved.
+public struct HostConfiguration: Sendable {
+    /// Where pipeline state lives.
+    public enum StateStoreChoice: Sendable, Equatable {
+        /// A local directory (snapshot + journal, fsynced).
+        case file(path: String)
+        /// The database of the named postgres sink.
+        case postgres(sink: String)
+    }
+
+    /// Which sources feed which sinks.
+    public struct Pipeline: Sendable {
+        public var id: String
+        public var sources: [any ObservationSource]
+        public var sinks: [any FactSink]
+    }
+
+    /// The config file this came from.
+    public var file: String
+    public var version: Int
+    public var state: StateStoreChoice
+    public var pricing: PriceCatalog?
+    public var pipelines: [Pipeline]
+    /// Every source by id, in document order (also those no pipeline uses, e.g. for `generate`).
+    public var sources: [(id: String, source: any ObservationSource)]
+}

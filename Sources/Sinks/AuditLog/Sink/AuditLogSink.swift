@@ -1,0 +1,201 @@
+public import Core
+internal import Logging
+
+/// The `jsonl_audit` sink: appends every fact as a hash-chained canonical JSON
+/// line and fsyncs before acknowledging. An actor, so writes of one pipeline are
+/// serialised; one instance serves one pipeline (the host guarantees it).
+///
+/// On `open` it cuts the uncommitted tail (see `AuditTailCut`) and records the
+/// cut as a chained `cut` line. A batch whose sequence is not above the last
+/// batch already written or committed is a replay and is skipped, so writing the
+/// same batch twice changes nothing.
+public actor AuditLogSink: FactSink {
+    public nonisolated let id: String
+    public nonisolated let options: AuditLogOptions
+    private let clock: any WallClock
+    private let logger: Logger
+
+    private struct CurrentFile {
+        var io: AuditFileIO
+        var name: AuditFileName
+        var size: Int64
+    }
+
+    private var pipeline: String?
+    private var chain = AuditChain.genesis
+    private var current: CurrentFile?
+    /// The highest batch sequence written or committed; writes at or below it are replays.
+    private var highWater: UInt64 = 0
+    /// Set when a failed write could not be rolled back: the sink must be reopened.
+    private var broken: String?
+    /// Reused for every batch, so its buffer is allocated once.
+    private var scratch = CanonicalJSONWriter(capacity: 1 << 20)
+
+    public init(id: String, options: AuditLogOptions, context: PluginContext) {
+        self.id = id
+        self.options = options
+        self.clock = context.clock
+        self.logger = context.logger
+    }
+
+    private var component: String { "sinks.\(id)" }
+
+    private func filePath(_ name: AuditFileName) -> String { options.directory + "/" + name.text }
+
+    public func open(pipeline: String, lastCommittedSequence: UInt64) async throws {
+        if let existing = self.pipeline, existing != pipeline {
+            throw PluginError(.permanent, component: component, "already opened for pipeline \"\(existing)\"")
+        }
+        current = nil
+        broken = nil
+        do {
+            try AuditDirectory.create(options.directory)
+            let plan = try AuditTailCut.plan(
+                directory: options.directory, pipeline: pipeline, lastCommitted: lastCommittedSequence)
+            try apply(plan, pipeline: pipeline, lastCommitted: lastCommittedSequence)
+        } catch let error as AuditTailCut.Failure {
+            throw PluginError(.permanent, component: component, error.description)
+        } catch let error as AuditIOError {
+            throw PluginError(.retryable, component: component, error.description)
+        } catch {
+            throw PluginError(.permanent, component: component, "\(error)")
+        }
+        self.pipeline = pipeline
+        highWater = lastCommittedSequence
+    }
+
+    private func apply(_ plan: AuditTailCut, pipeline: String, lastCommitted: UInt64) throws {
+        for name in plan.removedFiles { try AuditDirectory.remove(filePath(name)) }
+        if !plan.removedFiles.isEmpty && options.fsync { try AuditDirectory.sync(options.directory) }
+        chain = plan.kept?.chain ?? .genesis
+        if let kept = plan.kept, let name = plan.keptFile {
+            let io = try AuditFileIO(path: filePath(name), mode: .update)
+            if try io.size() != kept.end {
+                try io.truncate(to: kept.end)
+                if options.fsync { try io.sync() }
+            }
+            current = CurrentFile(io: io, name: name, size: kept.end)
+        }
+        guard plan.cutsAnything else { return }
+        let now = clock.now()
+        let cut = AuditCut(
+            pipeline: pipeline, committedBatch: lastCommitted, removedLines: plan.removedLines,
+            firstRemovedSeq: plan.firstRemovedSeq, lastRemovedSeq: plan.lastRemovedSeq,
+            firstRemovedBatch: plan.firstRemovedBatch, lastRemovedBatch: plan.lastRemovedBatch,
+            tornBytes: plan.tornBytes, removedFiles: plan.removedFiles.map(\.text),
+            reason: "uncommitted tail removed on open (batches after \(lastCommitted) and any incomplete line)",
+            at: now)
+        var writer = CanonicalJSONWriter()
+        var next = chain
+        let newFile = current == nil ? AuditFileName(firstSeq: next.seq + 1, day: AuditFileName.day(of: now)) : nil
+        if let newFile {
+            AuditLineEncoder.appendOpen(
+                file: newFile.text, previousFile: nil, createdAt: now, chain: &next, to: &writer)
+        }
+        AuditLineEncoder.appendCut(cut, chain: &next, to: &writer)
+        try writer.withUnsafeBytes { bytes throws(AuditIOError) in try append(bytes, newFile: newFile) }
+        chain = next
+        logger.warning(
+            "audit tail cut",
+            metadata: [
+                "sink": "\(id)", "pipeline": "\(pipeline)", "committed_batch": "\(lastCommitted)",
+                "removed_lines": "\(plan.removedLines)", "torn_bytes": "\(plan.tornBytes)",
+                "removed_files": "\(plan.removedFiles.count)",
+            ])
+    }
+
+    /// Appends `bytes` to the current file, or creates `newFile` holding them;
+    /// fsyncs (and the directory for a new file) when configured. On failure the
+    /// file is restored to its previous length, or the sink is marked broken.
+    private func append(_ bytes: UnsafeRawBufferPointer, newFile: AuditFileName?) throws(AuditIOError) {
+        if let newFile {
+            let path = filePath(newFile)
+            do {
+                let io = try AuditFileIO(path: path, mode: .create)
+                try io.write(bytes, at: 0)
+                if options.fsync {
+                    try io.sync()
+                    try AuditDirectory.sync(options.directory)
+                }
+                current = CurrentFile(io: io, name: newFile, size: Int64(bytes.count))
+            } catch {
+                try? AuditDirectory.remove(path)
+                throw error
+            }
+            return
+        }
+        guard var file = current else { return }
+        do {
+            try file.io.write(bytes, at: file.size)
+            if options.fsync { try file.io.sync() }
+        } catch {
+            do {
+                try file.io.truncate(to: file.size)
+            } catch {
+                broken = "a failed write could not be rolled back (\(error)); reopen the sink"
+            }
+            throw error
+        }
+        file.size += Int64(bytes.count)
+        current = file
+    }
+
+    public func write(_ batch: FactBatch) async throws {
+        guard let pipeline else {
+            throw PluginError(.permanent, component: component, "write before open")
+        }
+        if let broken { throw PluginError(.permanent, component: component, broken) }
+        guard batch.pipeline == pipeline else {
+            throw PluginError(
+                .permanent, component: component,
+                "batch of pipeline \"\(batch.pipeline)\" written to a sink opened for \"\(pipeline)\"")
+        }
+        // A replay of a batch already written (or committed): its lines are there.
+        guard batch.sequence > highWater else { return }
+        if batch.facts.isEmpty {
+            highWater = batch.sequence
+            return
+        }
+        let now = clock.now()
+        var writer = CanonicalJSONWriter(capacity: 0)
+        swap(&writer, &scratch)
+        writer.removeAll()
+        defer { swap(&writer, &scratch) }
+        var next = chain
+        var newFile: AuditFileName?
+        let today = AuditFileName.day(of: now)
+        if current.map({ $0.size >= options.rotateBytes || $0.name.day != today }) ?? true {
+            let name = AuditFileName(firstSeq: next.seq + 1, day: today)
+            AuditLineEncoder.appendOpen(
+                file: name.text, previousFile: current?.name.text, createdAt: now, chain: &next, to: &writer)
+            newFile = name
+        }
+        do {
+            var units = MetricUnitCache()
+            for fact in batch.facts {
+                try AuditLineEncoder.appendUsage(
+                    fact, pipeline: pipeline, batch: batch.sequence, chain: &next, to: &writer, units: &units)
+            }
+        } catch {
+            throw PluginError(.permanent, component: component, "batch \(batch.sequence): \(error)")
+        }
+        do {
+            try writer.withUnsafeBytes { bytes throws(AuditIOError) in try append(bytes, newFile: newFile) }
+        } catch {
+            throw PluginError(.retryable, component: component, "batch \(batch.sequence): \(error)")
+        }
+        chain = next
+        highWater = batch.sequence
+    }
+
+    public func close() async throws {
+        if let file = current, options.fsync {
+            do {
+                try file.io.sync()
+            } catch {
+                throw PluginError(.retryable, component: component, "\(error)")
+            }
+        }
+        current = nil
+    }
+}

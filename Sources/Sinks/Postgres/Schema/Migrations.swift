@@ -1,0 +1,123 @@
+/// One versioned schema change, shipped inside the binary as SQL text.
+///
+/// Exists so the schema a binary writes is exactly the schema it was built
+/// against: `migrate` applies the missing versions in order, `run` refuses a
+/// database that lacks one. Statements name the schema as `{schema}`; each is
+/// sent on its own (the extended protocol takes one statement at a time).
+/// Never edit a released migration: add a new version.
+public struct Migration: Sendable, Hashable {
+    public let version: Int
+    public let name: String
+    let statements: [String]
+
+    func sql(in schema: LedgerSchema) -> [String] {
+        statements.map { $0.replacingOccurrences(of: "{schema}", with: schema.name) }
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        var out = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        out += rest
+        return out
+    }
+}
+
+/// Every migration this binary knows, in version order. Documented column by column in docs/schema.md.
+public enum LedgerMigrations {
+    public static let all: [Migration] = [initial]
+
+    /// The newest version; a database at a lower one is behind.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    static let initial = Migration(
+        version: 1, name: "ledger, minute totals, pipeline state, batch log",
+        statements: [
+            """
+            CREATE TABLE {schema}.batch_log (
+                batch_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                pipeline text NOT NULL,
+                sequence bigint NOT NULL CHECK (sequence > 0),
+                source text NOT NULL,
+                fact_count integer NOT NULL,
+                inserted_count integer NOT NULL,
+                written_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (pipeline, sequence)
+            )
+            """,
+            """
+            CREATE TABLE {schema}.usage_facts (
+                fact_id uuid NOT NULL,
+                minute timestamptz NOT NULL,
+                series_id uuid NOT NULL,
+                source text NOT NULL,
+                subject text NOT NULL,
+                metric text NOT NULL,
+                dimensions jsonb NOT NULL,
+                from_at timestamptz NOT NULL,
+                to_at timestamptz NOT NULL,
+                from_ns bigint NOT NULL,
+                to_ns bigint NOT NULL,
+                quantity numeric(20,0) NOT NULL CHECK (quantity >= 0),
+                flags smallint NOT NULL,
+                amount numeric(38,18) NOT NULL,
+                currency text NOT NULL,
+                price_book text NOT NULL,
+                batch_id bigint NOT NULL,
+                inserted_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (fact_id, minute)
+            ) PARTITION BY RANGE (minute)
+            """,
+            """
+            CREATE TABLE {schema}.minute_totals (
+                series_id uuid NOT NULL,
+                minute timestamptz NOT NULL,
+                currency text NOT NULL,
+                source text NOT NULL,
+                subject text NOT NULL,
+                metric text NOT NULL,
+                quantity numeric(39,0) NOT NULL,
+                amount numeric(38,18) NOT NULL,
+                fact_count bigint NOT NULL,
+                PRIMARY KEY (series_id, minute, currency)
+            )
+            """,
+            "CREATE INDEX minute_totals_subject_minute ON {schema}.minute_totals (subject, minute)",
+            """
+            CREATE TABLE {schema}.pipeline_state (
+                pipeline text PRIMARY KEY,
+                last_committed_sequence bigint NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            """
+            CREATE TABLE {schema}.source_state (
+                pipeline text NOT NULL,
+                source text NOT NULL,
+                cursor jsonb,
+                first_minute_ns bigint,
+                last_attempted_ns bigint,
+                last_succeeded_ns bigint,
+                last_error text,
+                consecutive_failures integer NOT NULL DEFAULT 0,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (pipeline, source)
+            )
+            """,
+            """
+            CREATE TABLE {schema}.series_baselines (
+                pipeline text NOT NULL,
+                series_digest uuid NOT NULL,
+                time_ns bigint NOT NULL,
+                value numeric(20,0) NOT NULL,
+                PRIMARY KEY (pipeline, series_digest)
+            )
+            """,
+        ])
+}

@@ -1,0 +1,86 @@
+public import Core
+
+/// Output formats of `billing-service usage --format`.
+public enum UsageFormat: String, Sendable, CaseIterable, Hashable {
+    case table, json, csv
+}
+
+/// Renders usage rows for people (table) and programs (json, csv).
+///
+/// Exists so the CLI and tests share one exact rendering: quantities as integer
+/// strings, amounts as canonical decimal strings (`Money.description`, no
+/// rounding), period starts as RFC 3339 UTC. Output ends with a newline.
+public enum UsageReport {
+    /// The field names, in output order (JSON keys and CSV header).
+    public static let fields = ["subject", "metric", "unit", "period_start", "quantity", "amount", "currency"]
+
+    public static func render(_ rows: [UsageRow], format: UsageFormat) -> String {
+        switch format {
+        case .table: return table(rows)
+        case .json: return json(rows)
+        case .csv: return csv(rows)
+        }
+    }
+
+    static func values(_ row: UsageRow) -> [String] {
+        [
+            row.subject, row.metric, row.unit, row.periodStart.rfc3339(fractionalDigits: .none), row.quantity,
+            row.amount.description, row.currency,
+        ]
+    }
+
+    /// One JSON array, one object per line, keys in `fields` order.
+    public static func json(_ rows: [UsageRow]) -> String {
+        guard !rows.isEmpty else { return "[]\n" }
+        var out = "[\n"
+        for (i, row) in rows.enumerated() {
+            let members = zip(fields, values(row)).map { "\(jsonString($0)):\(jsonString($1))" }
+            out += "  {" + members.joined(separator: ",") + "}" + (i == rows.count - 1 ? "\n" : ",\n")
+        }
+        return out + "]\n"
+    }
+
+    /// RFC 4180: a header line, fields quoted only when they hold `,`, `"` or a line break.
+    public static func csv(_ rows: [UsageRow]) -> String {
+        var out = fields.joined(separator: ",") + "\n"
+        for row in rows {
+            out += values(row).map(csvField).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// Aligned columns; numbers right-aligned. "no usage" when empty.
+    public static func table(_ rows: [UsageRow]) -> String {
+        guard !rows.isEmpty else { return "no usage in the requested range\n" }
+        let header = ["PERIOD_START", "SUBJECT", "METRIC", "QUANTITY", "UNIT", "AMOUNT", "CURRENCY"]
+        let rightAligned: Set<Int> = [3, 5]
+        let body = rows.map { row in
+            [
+                row.periodStart.rfc3339(fractionalDigits: .none), row.subject, row.metric, row.quantity, row.unit,
+                row.amount.description, row.currency,
+            ]
+        }
+        var widths = header.map(\.count)
+        for line in body {
+            for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        func format(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (i, cell) in cells.enumerated() {
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                parts.append(rightAligned.contains(i) ? pad + cell : cell + pad)
+            }
+            var line = parts.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
+        }
+        return ([format(header)] + body.map(format)).joined(separator: "\n") + "\n"
+    }
+
+    static func jsonString(_ text: String) -> String { "\"" + JSONString.escaped(text) + "\"" }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacing("\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,6 @@
+import Foundation
+import Host
+
+// Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid configuration.
+let status = await BillingServiceMain.run(arguments: Array(CommandLine.arguments.dropFirst()))
+exit(status)

@@ -1,0 +1,29 @@
+import Core
+import FileReplay
+import Foundation
+import WireFormats
+
+@testable import Host
+
+/// Replays snapshots as an `xray_snapshots` fixture through `file_replay`.
+enum Replay {
+    static func facts(of snapshots: [XraySnapshot], sourceID: String) async throws -> [UsageFact] {
+        let directory = NSTemporaryDirectory() + "exporter-pull-replay-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var encoder = FixtureLineEncoder()
+        var bytes: [UInt8] = []
+        for snapshot in snapshots { encoder.appendLine(snapshot, to: &bytes) }
+        let path = directory + "/snapshots.jsonl"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let source = FileReplaySource(id: sourceID, settings: FileReplaySettings(path: path, format: .xraySnapshots))
+        let sink = MemorySink()
+        let clock = ManualClock(Scenario.start)
+        let pipeline = HostConfiguration.Pipeline(id: "replay", sources: [source], sinks: [sink])
+        let runner = PipelineRunner(
+            pipeline: pipeline, store: FileStateStore(directory: directory + "/state"), rater: nil, clock: clock,
+            logger: PullHarness.context(clock: clock).logger)
+        _ = try await runner.run()
+        return sink.facts
+    }
+}

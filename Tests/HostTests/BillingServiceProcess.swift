@@ -1,0 +1,87 @@
+import Foundation
+
+/// Runs the built `billing-service` executable as a child process, as an operator would.
+struct BillingServiceProcess {
+    /// The executable built beside the test bundle (override with BILLING_SERVICE_BIN).
+    static var executable: String {
+        if let override = ProcessInfo.processInfo.environment["BILLING_SERVICE_BIN"] { return override }
+        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            bundleDir.appendingPathComponent("billing-service").path,
+            bundleDir.deletingLastPathComponent().appendingPathComponent("billing-service").path,
+            FileManager.default.currentDirectoryPath + "/.build/debug/billing-service",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs to completion and captures the output.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts the process and SIGKILLs it as soon as `shouldKill()` says so
+    /// (polled every 2 ms) unless it finished first. Returns true when the
+    /// process exited on its own with status 0.
+    ///
+    /// Spawned with posix_spawn and reaped with waitpid, polling with a
+    /// blocking sleep, so nothing depends on the test process's thread pool.
+    static func runAndKill(
+        _ arguments: [String], environment: [String: String] = [:], when shouldKill: () -> Bool
+    ) throws -> Bool {
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["posix_spawn": spawned]) }
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { break }
+            if reaped < 0 && errno != EINTR { return false }
+            if shouldKill() {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return false
+            }
+            // A blocking sleep, on purpose: other tests block the two threads
+            // of the cooperative pool with waitUntilExit, and a Task.sleep
+            // continuation then resumed only after the child had finished.
+            usleep(2_000)
+        }
+        let exitedNormally = status & 0x7f == 0
+        return exitedNormally && (status >> 8) & 0xff == 0
+    }
+}

@@ -1,0 +1,135 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import PostgresSink
+
+/// A fresh, migrated schema in the server at DATABASE_URL, dropped afterwards.
+///
+/// scripts/test.sh always sets DATABASE_URL (its own throwaway cluster when
+/// none is given), so a missing variable is a failure, not a skip.
+struct TestDatabase {
+    let database: LedgerDatabase
+    let schema: LedgerSchema
+
+    static var url: DatabaseURL {
+        get throws {
+            let text = try #require(
+                ProcessInfo.processInfo.environment["DATABASE_URL"],
+                "DATABASE_URL is not set: run the tests with scripts/test.sh, which starts a throwaway PostgreSQL")
+            return try DatabaseURL(parsing: text)
+        }
+    }
+
+    static let logger = Logger(label: "postgres-sink-tests") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Runs `body` with a uniquely named schema; migrates it first unless `migrated` is false.
+    static func with<T>(
+        migrated: Bool = true, connectTimeout: Duration = .seconds(60),
+        _ body: (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let database = LedgerDatabase(
+            url: try url, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: connectTimeout),
+            logger: logger)
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        let schema = try #require(LedgerSchema(String(name)))
+        let test = TestDatabase(database: database, schema: schema)
+        do {
+            if migrated {
+                try await Migrator(database: database, schema: schema).migrate(now: test.now)
+            }
+            let result = try await body(test)
+            await test.drop()
+            await database.shutdown()
+            return result
+        } catch {
+            await test.drop()
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    /// A fixed "now" (2026-11-15) so partitions made ahead are predictable.
+    var now: Timestamp { Timestamp(secondsSinceEpoch: 1_794_700_800) }
+
+    func drop() async {
+        let schema = self.schema
+        _ = try? await database.withConnection(component: "test") { connection in
+            _ = try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema.name) CASCADE"), logger: TestDatabase.logger)
+        }
+    }
+
+    /// Runs a query returning one text value per row.
+    func strings(_ sql: String) async throws -> [String] {
+        try await database.withConnection(component: "test") { connection in
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+            var out: [String] = []
+            for try await value in rows.decode(String.self) { out.append(value) }
+            return out
+        }
+    }
+
+    /// Runs a query returning one integer.
+    func integer(_ sql: String) async throws -> Int64 {
+        try await database.withConnection(component: "test") { connection in
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+            var result: Int64 = -1
+            for try await value in rows.decode(Int64.self) { result = value }
+            return result
+        }
+    }
+
+    func execute(_ sql: String) async throws {
+        try await database.withConnection(component: "test") { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+        }
+    }
+
+    func sink(id: String = "ledger") -> PostgresSink {
+        PostgresSink(id: id, database: database, schema: schema)
+    }
+
+    /// Facts, minute totals and batch log as sorted text lines: a full picture to compare.
+    func snapshot() async throws -> LedgerSnapshot {
+        let s = schema.name
+        return LedgerSnapshot(
+            facts: try await strings(
+                """
+                SELECT concat_ws('|', fact_id, minute, series_id, source, subject, metric, dimensions::text,
+                    from_ns, to_ns, quantity, flags, amount, currency, price_book, batch_id)
+                FROM \(s).usage_facts ORDER BY fact_id
+                """),
+            totals: try await strings(
+                """
+                SELECT concat_ws('|', series_id, minute, currency, subject, metric, quantity, amount, fact_count)
+                FROM \(s).minute_totals ORDER BY series_id, minute, currency
+                """),
+            batches: try await strings(
+                """
+                SELECT concat_ws('|', batch_id, pipeline, sequence, source, fact_count, inserted_count)
+                FROM \(s).batch_log ORDER BY batch_id
+                """))
+    }
+
+    /// Rows where minute totals differ from the sums of facts (should be none).
+    func totalsMismatches() async throws -> Int64 {
+        let s = schema.name
+        return try await integer(
+            """
+            SELECT count(*) FROM (
+                SELECT series_id, minute, currency, sum(quantity) AS q, sum(amount) AS a, count(*) AS n
+                FROM \(s).usage_facts GROUP BY series_id, minute, currency
+            ) f FULL JOIN \(s).minute_totals t USING (series_id, minute, currency)
+            WHERE f.q IS DISTINCT FROM t.quantity OR f.a IS DISTINCT FROM t.amount OR f.n IS DISTINCT FROM t.fact_count
+            """)
+    }
+}
+
+struct LedgerSnapshot: Equatable {
+    var facts: [String]
+    var totals: [String]
+    var batches: [String]
+}
