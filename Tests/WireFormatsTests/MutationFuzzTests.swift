@@ -44,6 +44,37 @@ import WireFormats
         return out
     }
 
+    /// JSONSerialization refuses a number it cannot represent as a Double
+    /// (`1234567890123456789e01234567890`), which the JSON grammar allows. The
+    /// fast decoder skips the values of keys the format ignores without reading
+    /// them, so there it accepts such a number. To still compare meanings, every
+    /// number the oracle refuses is replaced by `0`: if the number sat in a field
+    /// that counts, the two decoders then disagree and the test fails.
+    static func withUnrepresentableNumbersZeroed(_ line: [UInt8]) -> [UInt8] {
+        var line = line
+        for _ in 0..<8 {
+            do {
+                _ = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
+                return line
+            } catch {
+                let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
+                guard let start = text.range(of: "Number "), let end = text.range(of: " is not representable"),
+                    start.upperBound < end.lowerBound
+                else { return line }
+                let number = Array(text[start.upperBound..<end.lowerBound].utf8)
+                guard let at = line.firstRange(of: number) else { return line }
+                line.replaceSubrange(at, with: Array("0".utf8))
+            }
+        }
+        return line
+    }
+
+    @Test func unrepresentableNumbersAreZeroedOnlyWhereTheOracleRefusesThem() throws {
+        let line = Array(#"{"a":1,"b":1234567890123456789e01234567890,"c":2e3}"#.utf8)
+        #expect(
+            String(decoding: Self.withUnrepresentableNumbersZeroed(line), as: UTF8.self) == #"{"a":1,"b":0,"c":2e3}"#)
+    }
+
     @Test func mutationsAreRejectedOrMeanWhatJSONSerializationReads() async throws {
         let corpus = try Self.corpus()
         await propertyCheck(count: 3000, input: Gen.int(in: 0...Int.max)) { seed in
@@ -51,7 +82,10 @@ import WireFormats
             let mutated = Self.mutate(line, seed: UInt64(seed))
             let fast = FixtureLineDecoder(format: format, source: "f").result(mutated)
             if case .success(let observations) = fast {
-                let reference = Result { try ReferenceDecoder.observations(mutated, format: format, source: "f") }
+                let reference = Result {
+                    try ReferenceDecoder.observations(
+                        Self.withUnrepresentableNumbersZeroed(mutated), format: format, source: "f")
+                }
                 #expect(
                     (try? reference.get()) == observations,
                     "reference: \(reference.map(\.count)) on \(String(decoding: mutated, as: UTF8.self))")
