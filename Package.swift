@@ -100,7 +100,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "BillingBench",
-            dependencies: ["Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "Host"],
+            dependencies: [
+                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "Host",
+                .product(name: "PostgresNIO", package: "postgres-nio"), log,
+            ],
             path: "Sources/billing-bench", swiftSettings: swiftSettings),
 
         .testTarget(

@@ -1,8 +1,17 @@
 import Foundation
 
 // billing-bench: throughput and memory figures next to baselines measured in the
-// same run. Run in release: `swift run -c release billing-bench [all|metering|replay|memory]`.
-let which = CommandLine.arguments.dropFirst().first ?? "all"
+// same run. Run in release: `swift run -c release billing-bench [all|metering|replay|memory|ledger]`.
+// `ledger` needs DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let which = arguments.first ?? "all"
+/// `--name N` options (sizes), for quick smaller runs.
+func size(_ name: String, default value: Int) -> Int {
+    guard let index = arguments.firstIndex(of: "--" + name), index + 1 < arguments.count,
+        let parsed = Int(arguments[index + 1].replacingOccurrences(of: "_", with: ""))
+    else { return value }
+    return parsed
+}
 Bench.row("benchmark", "ours", "target", "baseline (same run)")
 do {
     if which == "all" || which == "metering" { try await MeteringBench.run(subjects: 20_000, hours: 3) }
@@ -10,6 +19,13 @@ do {
         try await ReplayBench.run(subjects: 10_000, hours: 2, fsync: true)
     }
     if which == "all" || which == "memory" { try await MemoryBench.run(series: 1_000_000) }
+    if which == "all" && ProcessInfo.processInfo.environment["DATABASE_URL"] == nil {
+        Bench.row("ledger", "skipped: DATABASE_URL not set", "", "run scripts/bench.sh ledger")
+    } else if which == "all" || which == "ledger" {
+        try await LedgerBench.run(
+            writeFacts: size("write-facts", default: 1_000_000), ledgerFacts: size("ledger-facts", default: 10_000_000),
+            queries: size("queries", default: 200))
+    }
 } catch {
     FileHandle.standardError.write(Data("billing-bench: \(error)\n".utf8))
     exit(1)

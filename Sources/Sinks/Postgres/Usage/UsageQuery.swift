@@ -1,6 +1,6 @@
 public import Core
 import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// The period a usage row sums over (UTC calendar boundaries).
 public enum UsageGranularity: String, Sendable, CaseIterable, Hashable {
@@ -109,7 +109,10 @@ public struct UsageQueryEngine: Sendable {
         return Timestamp(nanosecondsSinceEpoch: (r > 0 ? q + 1 : q) * 1_000)
     }
 
-    /// The statement; exposed to tests and to the benchmark's EXPLAIN.
+    /// The statement `run` sends for `query`, for an EXPLAIN of its plan.
+    public func statement(for query: UsageQuery) -> PostgresQuery { Self.sql(for: query, schema: schema) }
+
+    /// The statement; exposed to tests.
     static func sql(for query: UsageQuery, schema: LedgerSchema) -> PostgresQuery {
         let from = microsecondCeiling(query.from).rfc3339(fractionalDigits: .nanoseconds)
         let to = microsecondCeiling(query.to).rfc3339(fractionalDigits: .nanoseconds)
