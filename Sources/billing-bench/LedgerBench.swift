@@ -62,7 +62,8 @@ enum LedgerBench {
             WHERE f.q IS DISTINCT FROM t.quantity OR f.a IS DISTINCT FROM t.amount OR f.n IS DISTINCT FROM t.fact_count
             """)
         guard stored == count, mismatches == 0 else {
-            throw BenchError(message: "ledger holds \(stored) facts (expected \(count)), \(mismatches) total mismatches")
+            throw BenchError(
+                message: "ledger holds \(stored) facts (expected \(count)), \(mismatches) total mismatches")
         }
 
         // The baseline: the same rows, exported as COPY text, loaded by psql into an
@@ -101,7 +102,8 @@ enum LedgerBench {
             SeriesKey(
                 source: "edge", subject: "acct-\(s)", metric: "traffic.downlink_bytes",
                 dimensions: [
-                    Dimension("env", "prod"), Dimension("inbound_tag", "vless-in"), Dimension("node_id", "edge-\(s % 8)"),
+                    Dimension("env", "prod"), Dimension("inbound_tag", "vless-in"),
+                    Dimension("node_id", "edge-\(s % 8)"),
                 ])
         }
         var rng = SplitMix64(seed: 42)
@@ -188,7 +190,8 @@ enum LedgerBench {
             return String(format: "%.1f ms", value * 1_000)
         }
         Bench.row(
-            "usage: one subject, one month, \(stored / 1_000_000)M facts", "p50 \(percentile(0.5)), p99 \(percentile(0.99))",
+            "usage: one subject, one month, \(stored / 1_000_000)M facts",
+            "p50 \(percentile(0.5)), p99 \(percentile(0.99))",
             "< 100 ms",
             "\(queries) queries of random subjects via UsageQueryEngine; ledger built in \(Int(loadSeconds)) s")
         let plan = try await explain(

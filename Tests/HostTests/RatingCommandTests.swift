@@ -104,4 +104,65 @@ import Testing
         #expect(result.stderr.contains("prices[0].unit (line 8)"))
         #expect(result.stderr.contains("prices[0].unit_price (line 9)"))
     }
+
+    @Test func activityEventsProrateRecurringFees() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // acct-pro (plan pro, 30.00 a month) has facts from Nov 11 to Nov 26, but its
+        // start/stop events say it ran Nov 1–16 and again from Nov 21 to the end:
+        // 15 + 10 of 30 days = 25.00. vm-1 was already running (a stop with no start)
+        // and stopped on Nov 4: 3 of 30 days of 10.00 = 1.00. Re-sent events change nothing.
+        let usage = """
+            {"subject":"acct-pro","metric":"vm.cpu_time_ns","minute":"2026-11-11T00:00:00Z","quantity":"3600000000000"}
+            {"subject":"acct-pro","metric":"vm.cpu_time_ns","minute":"2026-11-26T00:00:00Z","quantity":"3600000000000"}
+
+            """
+        let events = """
+            {"subject":"acct-pro","event":"start","time":"2026-11-01T00:00:00Z"}
+            {"subject":"acct-pro","event":"stop","time":"2026-11-16T00:00:00Z"}
+            {"subject":"acct-pro","event":"start","time":"2026-11-21T00:00:00Z"}
+            {"subject":"acct-pro","event":"start","time":"2026-11-22T00:00:00Z"}
+            {"subject":"cust-1","dimensions":{"vm_id":"vm-1"},"event":"stop","time":"2026-11-04T00:00:00Z"}
+            {"subject":"cust-1","dimensions":{"vm_id":"vm-1"},"event":"stop","time":"2026-11-05T00:00:00Z"}
+
+            """
+        try usage.write(toFile: dir.file("usage.jsonl"), atomically: true, encoding: .utf8)
+        try events.write(toFile: dir.file("events.jsonl"), atomically: true, encoding: .utf8)
+        func fees(_ extra: [String]) throws -> [String: String] {
+            let result = try BillingServiceProcess.run(
+                [
+                    "rate", "--price-book", Self.tiers, "--usage", dir.file("usage.jsonl"), "--period", "2026-11",
+                    "--format", "json",
+                ] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = try #require(try json(result.stdout) as? [[String: Any]])
+            var out: [String: String] = [:]
+            for line in lines where (line["metric"] as? String ?? "").hasPrefix("fee.") {
+                out["\(line["subject"] as? String ?? "") \(line["metric"] as? String ?? "")"] =
+                    line["amount_rounded"] as? String
+            }
+            return out
+        }
+        // Without events: first to last activity, Nov 11 to Nov 26 = 15.00.
+        #expect(try fees([]) == ["acct-pro fee.plan_pro": "15.00"])
+        #expect(
+            try fees(["--activity", dir.file("events.jsonl")]) == [
+                "acct-pro fee.plan_pro": "25.00", "cust-1 fee.vm[vm_id=vm-1]": "1.00",
+            ])
+    }
+
+    @Test func aMalformedActivityLineIsNamedByFileAndLine() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try
+            "{\"subject\":\"a\",\"event\":\"start\",\"time\":\"2026-11-01T00:00:00Z\"}\n{\"subject\":\"a\",\"event\":\"pause\",\"time\":\"2026-11-02T00:00:00Z\"}\n"
+            .write(toFile: dir.file("events.jsonl"), atomically: true, encoding: .utf8)
+        try "".write(toFile: dir.file("usage.jsonl"), atomically: true, encoding: .utf8)
+        let result = try BillingServiceProcess.run([
+            "rate", "--price-book", Self.tiers, "--usage", dir.file("usage.jsonl"), "--period", "2026-11",
+            "--activity", dir.file("events.jsonl"),
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("events.jsonl:2: \"event\" must be \"start\" or \"stop\""))
+    }
 }

@@ -89,6 +89,15 @@ extension Timestamp {
 
     /// Formats as RFC 3339 in UTC with a `Z` suffix.
     public func rfc3339(fractionalDigits: FractionalDigits = .automatic) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(30)
+        appendRFC3339(fractionalDigits: fractionalDigits, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `rfc3339(fractionalDigits:)`'s bytes to `out` without allocating:
+    /// for encoders that write many timestamps (COPY rows, JSON lines).
+    public func appendRFC3339(fractionalDigits: FractionalDigits = .automatic, to out: inout [UInt8]) {
         let (q, r) = nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: Self.nanosecondsPerSecond)
         let seconds = r < 0 ? q - 1 : q
         let nanos = r < 0 ? r + Self.nanosecondsPerSecond : r
@@ -96,42 +105,41 @@ extension Timestamp {
         let days = dr < 0 ? dq - 1 : dq
         let secondOfDay = dr < 0 ? dr + 86_400 : dr
         let (year, month, day) = Self.civilFromDays(days)
-        var out: [UInt8] = []
-        out.reserveCapacity(30)
-        func append(_ value: Int64, width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var v = value
-            var i = width - 1
-            while i >= 0 {
-                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                i -= 1
-            }
-            out.append(contentsOf: digits)
-        }
-        append(year, width: 4)
+        Self.appendDigits(year, width: 4, to: &out)
         out.append(UInt8(ascii: "-"))
-        append(month, width: 2)
+        Self.appendDigits(month, width: 2, to: &out)
         out.append(UInt8(ascii: "-"))
-        append(day, width: 2)
+        Self.appendDigits(day, width: 2, to: &out)
         out.append(UInt8(ascii: "T"))
-        append(secondOfDay / 3600, width: 2)
+        Self.appendDigits(secondOfDay / 3600, width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
-        append((secondOfDay / 60) % 60, width: 2)
+        Self.appendDigits((secondOfDay / 60) % 60, width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
-        append(secondOfDay % 60, width: 2)
+        Self.appendDigits(secondOfDay % 60, width: 2, to: &out)
         switch fractionalDigits {
         case .nanoseconds:
             out.append(UInt8(ascii: "."))
-            append(nanos, width: 9)
+            Self.appendDigits(nanos, width: 9, to: &out)
         case .automatic where nanos != 0:
             out.append(UInt8(ascii: "."))
-            append(nanos, width: 9)
+            Self.appendDigits(nanos, width: 9, to: &out)
         case .automatic, .none:
             break
         }
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `value` (non-negative) as exactly `width` decimal digits, zero-padded.
+    static func appendDigits(_ value: Int64, width: Int, to out: inout [UInt8]) {
+        let start = out.count
+        for _ in 0..<width { out.append(UInt8(ascii: "0")) }
+        var v = value
+        var i = start + width - 1
+        while i >= start {
+            out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+            i -= 1
+        }
     }
 
     static func isLeapYear(_ year: Int64) -> Bool {

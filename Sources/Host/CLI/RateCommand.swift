@@ -23,6 +23,14 @@ struct RateCommand: AsyncParsableCommand {
     @Option(help: "An audit file or directory to read usage lines from (the chain is verified).")
     var fromAudit: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A JSON-lines file of start/stop events that prorate recurring fees.",
+            discussion:
+                "Each line: {\"subject\", \"event\": \"start\"|\"stop\", \"time\"} with optional "
+                + "\"dimensions\": {\"vm_id\": \"...\"}. Without it, fees use first-to-last activity."))
+    var activity: String?
+
     @Option(help: "The billing period, a UTC month: 2026-11.")
     var period: String
 
@@ -61,9 +69,18 @@ struct RateCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.runtime("cannot read usage: \(error)")
         }
+        var spans: [ActivitySpan] = []
+        if let activity {
+            do {
+                spans = try ActivityFile.read(path: activity)
+            } catch {
+                throw CommandFailure.runtime("cannot read activity: \(error)")
+            }
+        }
         do {
             let result = try RatingCommands.rate(
-                catalog: catalog, facts: facts, period: billingPeriod, subject: subject, format: format)
+                catalog: catalog, facts: facts, period: billingPeriod, subject: subject, activity: spans,
+                format: format)
             print(result.output, terminator: result.output.hasSuffix("\n") ? "" : "\n")
         } catch {
             throw CommandFailure.runtime("rating failed: \(error)")

@@ -1,4 +1,4 @@
-public import Core
+import Core
 
 /// Exponential backoff with full jitter for retryable sink errors.
 public struct RetryPolicy: Sendable {

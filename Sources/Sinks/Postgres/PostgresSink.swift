@@ -99,11 +99,9 @@ public final class PostgresSink: FactSink {
         let commitState = keepsState(ofPipeline: batch.pipeline)
         do {
             try await ensurePartitions(for: batch.facts, database: database)
-            var encoder = FactCopyEncoder()
-            let rows = encoder.encode(batch.facts)
             let result = try await database.withTransaction(component: component) { connection in
                 try await LedgerWriter(schema: schema, logger: logger).write(
-                    batch, rows: rows, commitState: commitState, on: connection)
+                    batch, commitState: commitState, on: connection)
             }
             logger.debug(
                 "wrote batch",

@@ -33,7 +33,10 @@ public struct LedgerSchema: Sendable, Hashable, CustomStringConvertible {
     /// `schema.table`.
     func table(_ table: String) -> String { "\(name).\(table)" }
 
-    var facts: String { table("usage_facts") }
+    /// The facts table's unqualified name (COPY resolves it through the search path).
+    static let factsTableName = "usage_facts"
+
+    var facts: String { table(Self.factsTableName) }
     var minuteTotals: String { table("minute_totals") }
     var pipelineState: String { table("pipeline_state") }
     var sourceState: String { table("source_state") }

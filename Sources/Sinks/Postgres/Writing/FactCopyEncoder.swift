@@ -1,7 +1,8 @@
 import Core
 import PostgresNIO
 
-/// Encodes facts as rows of PostgreSQL's COPY text format for the staging table.
+/// Encodes facts as rows of PostgreSQL's COPY text format, for the facts table
+/// or the staging table.
 ///
 /// Exists because COPY is the fastest way to move a batch to the server: one
 /// stream, no per-row round trip, no bind limit. The series columns are encoded
@@ -13,21 +14,42 @@ struct FactCopyEncoder {
         "from_ns", "to_ns", "quantity", "flags", "amount", "currency", "price_book",
     ]
 
+    /// The columns of a row with its batch id, for a COPY straight into the facts table.
+    static let columnsWithBatch = columns + ["batch_id"]
+
     /// Bytes per COPY data message.
     static let chunkSize = 1 << 20
 
-    private var seriesColumns: [SeriesKey: [UInt8]] = [:]
+    /// Per distinct series of the facts encoded so far: its id and COPY columns.
+    private(set) var series: [EncodedSeries] = []
+    private var seriesNumbers: [SeriesKey: Int] = [:]
+    /// For each fact of the last `encode` call, the index of its series in `series`.
+    private(set) var seriesOfFacts: [Int] = []
 
-    /// The rows of `facts`, split into chunks of about `chunkSize` bytes.
-    mutating func encode(_ facts: [UsageFact]) -> [ByteBuffer] {
+    struct EncodedSeries {
+        var key: SeriesKey
+        /// The series id as a UUID text.
+        var id: [UInt8]
+        /// `series_id`, `source`, `subject`, `metric`, `dimensions`, tab-separated.
+        var columns: [UInt8]
+    }
+
+    /// The rows of `facts`, split into chunks of about `chunkSize` bytes; with a
+    /// `batchID` each row ends with it (`columnsWithBatch`).
+    mutating func encode(_ facts: [UsageFact], batchID: Int64? = nil) -> [ByteBuffer] {
+        let suffix: [UInt8] = batchID.map { [Self.tab] + Array(String($0).utf8) } ?? []
         var chunks: [ByteBuffer] = []
         var line: [UInt8] = []
         line.reserveCapacity(512)
         var buffer = ByteBuffer()
         buffer.reserveCapacity(min(Self.chunkSize + 4096, facts.count * 300 + 64))
+        seriesOfFacts.removeAll(keepingCapacity: true)
+        seriesOfFacts.reserveCapacity(facts.count)
         for fact in facts {
             line.removeAll(keepingCapacity: true)
             append(fact, to: &line)
+            line.append(contentsOf: suffix)
+            line.append(UInt8(ascii: "\n"))
             buffer.writeBytes(line)
             if buffer.readableBytes >= Self.chunkSize {
                 chunks.append(buffer)
@@ -40,58 +62,88 @@ struct FactCopyEncoder {
     }
 
     private mutating func append(_ fact: UsageFact, to out: inout [UInt8]) {
-        Self.appendASCII(fact.id.uuidString, to: &out)
+        Self.appendUUID(fact.id, to: &out)
         out.append(Self.tab)
-        Self.appendASCII(fact.minute.rfc3339(fractionalDigits: .none), to: &out)
+        fact.minute.appendRFC3339(fractionalDigits: .none, to: &out)
         out.append(Self.tab)
-        out.append(contentsOf: columns(of: fact.series))
+        let number = seriesNumber(of: fact.series)
+        seriesOfFacts.append(number)
+        out.append(contentsOf: series[number].columns)
         out.append(Self.tab)
-        Self.appendASCII(Self.microsecondText(fact.from), to: &out)
+        Self.appendMicroseconds(fact.from, to: &out)
         out.append(Self.tab)
-        Self.appendASCII(Self.microsecondText(fact.to), to: &out)
+        Self.appendMicroseconds(fact.to, to: &out)
         out.append(Self.tab)
-        Self.appendASCII(String(fact.from.nanosecondsSinceEpoch), to: &out)
+        Self.appendInteger(fact.from.nanosecondsSinceEpoch, to: &out)
         out.append(Self.tab)
-        Self.appendASCII(String(fact.to.nanosecondsSinceEpoch), to: &out)
+        Self.appendInteger(fact.to.nanosecondsSinceEpoch, to: &out)
         out.append(Self.tab)
-        Self.appendASCII(String(fact.quantity), to: &out)
+        Self.appendInteger(fact.quantity, to: &out)
         out.append(Self.tab)
-        Self.appendASCII(String(fact.flags.rawValue), to: &out)
+        Self.appendInteger(fact.flags.rawValue, to: &out)
         out.append(Self.tab)
         Self.appendASCII(fact.amount.description, to: &out)
         out.append(Self.tab)
         Self.appendText(fact.currency, to: &out)
         out.append(Self.tab)
         Self.appendText(fact.priceBook, to: &out)
-        out.append(UInt8(ascii: "\n"))
     }
 
-    /// `series_id`, `source`, `subject`, `metric`, `dimensions`, tab-separated, cached per series.
-    private mutating func columns(of series: SeriesKey) -> [UInt8] {
-        if let cached = seriesColumns[series] { return cached }
-        var out: [UInt8] = []
-        Self.appendASCII(SeriesIdentity.id(of: series).uuidString, to: &out)
+    /// The index of `key` in `series`, encoding its columns the first time.
+    mutating func seriesNumber(of key: SeriesKey) -> Int {
+        if let number = seriesNumbers[key] { return number }
+        var id: [UInt8] = []
+        Self.appendUUID(SeriesIdentity.id(of: key), to: &id)
+        var out = id
         out.append(Self.tab)
-        Self.appendText(series.source, to: &out)
+        Self.appendText(key.source, to: &out)
         out.append(Self.tab)
-        Self.appendText(series.subject, to: &out)
+        Self.appendText(key.subject, to: &out)
         out.append(Self.tab)
-        Self.appendText(series.metric, to: &out)
+        Self.appendText(key.metric, to: &out)
         out.append(Self.tab)
-        Self.appendText(Self.dimensionsJSON(series.dimensions), to: &out)
-        seriesColumns[series] = out
-        return out
+        Self.appendText(Self.dimensionsJSON(key.dimensions), to: &out)
+        series.append(EncodedSeries(key: key, id: id, columns: out))
+        seriesNumbers[key] = series.count - 1
+        return series.count - 1
+    }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A 128-bit id as the canonical 8-4-4-4-12 UUID text (what `uuidString` gives).
+    static func appendUUID(_ id: Digest128, to out: inout [UInt8]) {
+        for position in 0..<32 {
+            if position == 8 || position == 12 || position == 16 || position == 20 { out.append(UInt8(ascii: "-")) }
+            let word = position < 16 ? id.high : id.low
+            out.append(hexDigits[Int((word >> UInt64(60 - 4 * (position % 16))) & 0xF)])
+        }
+    }
+
+    /// A non-negative or negative integer in decimal, without a String.
+    static func appendInteger<T: BinaryInteger>(_ value: T, to out: inout [UInt8]) {
+        if value == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        while magnitude > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10))
+            magnitude /= 10
+        }
+        out[start...].reverse()
     }
 
     static let tab = UInt8(ascii: "\t")
 
     /// An instant cut to whole microseconds (timestamptz's precision), as RFC 3339.
     /// The exact nanoseconds go to the `*_ns` columns.
-    static func microsecondText(_ time: Timestamp) -> String {
+    static func appendMicroseconds(_ time: Timestamp, to out: inout [UInt8]) {
         let ns = time.nanosecondsSinceEpoch
         let (q, r) = ns.quotientAndRemainder(dividingBy: 1_000)
         let floored = (r < 0 ? q - 1 : q) * 1_000
-        return Timestamp(nanosecondsSinceEpoch: floored).rfc3339(fractionalDigits: .nanoseconds)
+        Timestamp(nanosecondsSinceEpoch: floored).appendRFC3339(fractionalDigits: .nanoseconds, to: &out)
     }
 
     /// Dimensions as a JSON object with keys in the series' (sorted) order.

@@ -16,43 +16,46 @@ public struct LedgerWriteResult: Sendable, Hashable {
     public var stateCommitted: Bool
 }
 
-/// The SQL of one batch write, run inside the caller's transaction:
-/// batch log row → COPY into a temporary staging table → insert new facts
-/// (`ON CONFLICT DO NOTHING RETURNING`) → add only those to minute totals →
-/// optionally the pipeline state. Replaying a batch changes nothing.
+/// The SQL of one batch write, run inside the caller's transaction: batch log
+/// row → the facts → their minute totals → optionally the pipeline state.
+/// Facts go by one of two paths: a new batch is COPYed straight into the facts
+/// table under a savepoint and its totals summed on the client; when that COPY
+/// meets an existing fact (a replay), it is undone and the batch is COPYed into a
+/// temporary staging table, inserted `ON CONFLICT DO NOTHING RETURNING`, and only
+/// the returned facts are added to the totals. Replaying a batch changes nothing.
 struct LedgerWriter {
     let schema: LedgerSchema
     let logger: Logger
 
     static let stagingTable = "billing_fact_staging"
 
-    func write(
-        _ batch: FactBatch, rows: [ByteBuffer], commitState: Bool, on connection: PostgresConnection
-    ) async throws -> LedgerWriteResult {
+    func write(_ batch: FactBatch, commitState: Bool, on connection: PostgresConnection) async throws
+        -> LedgerWriteResult
+    {
         let (batchID, newBatch) = try await batchLogRow(batch, on: connection)
         var inserted = 0
         var totals = 0
-        if !rows.isEmpty {
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.stagingTable) (
-                            fact_id uuid NOT NULL, minute timestamptz NOT NULL, series_id uuid NOT NULL,
-                            source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
-                            dimensions jsonb NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL,
-                            from_ns bigint NOT NULL, to_ns bigint NOT NULL, quantity numeric(20,0) NOT NULL,
-                            flags smallint NOT NULL, amount numeric(38,18) NOT NULL, currency text NOT NULL,
-                            price_book text NOT NULL
-                        ) ON COMMIT DELETE ROWS
-                        """), logger: logger)
-            // Pooled connections keep the temporary table; ON COMMIT DELETE ROWS empties
-            // it at each commit and a rollback discards this batch's rows.
-            try await connection.copyFrom(
-                table: Self.stagingTable, columns: FactCopyEncoder.columns, logger: logger
-            ) { writer in
-                for chunk in rows { try await writer.write(chunk) }
+        if !batch.facts.isEmpty {
+            // A new batch is almost always all new facts: COPY them straight into the
+            // facts table (as fast as a plain bulk load) and add client-side sums to
+            // the minute totals. A fact that already exists (a replay after a crash,
+            // a duplicate inside the batch) fails the COPY with a unique violation;
+            // the savepoint undoes it and the batch takes the staging path, which
+            // inserts only the new facts. Either way the outcome is the same.
+            var fastDone = false
+            var encoder = FactCopyEncoder()
+            if newBatch {
+                let rows = encoder.encode(batch.facts, batchID: batchID)
+                fastDone = try await writeAllNew(rows, on: connection)
             }
-            (inserted, totals) = try await insertNewFacts(batchID: batchID, on: connection)
+            if fastDone {
+                inserted = batch.facts.count
+                totals = try await addTotals(
+                    MinuteTotalsCopyEncoder.encode(batch.facts, encodedBy: encoder), on: connection)
+            } else {
+                try await stage(batch.facts, on: connection)
+                (inserted, totals) = try await insertNewFacts(batchID: batchID, on: connection)
+            }
             if newBatch {
                 try await connection.query(
                     "UPDATE \(unescaped: schema.batchLog) SET inserted_count = \(inserted) WHERE batch_id = \(batchID)",
@@ -67,6 +70,91 @@ struct LedgerWriter {
         return LedgerWriteResult(
             batchID: batchID, newBatch: newBatch, insertedFacts: inserted, touchedTotals: totals,
             stateCommitted: stateCommitted)
+    }
+
+    static let fastPathSavepoint = "billing_all_new"
+    static let totalsStagingTable = "billing_totals_staging"
+
+    /// COPYs fact rows (with their batch id) into the facts table; false (and
+    /// nothing written) when one of them already exists.
+    private func writeAllNew(_ rows: [ByteBuffer], on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
+        // postgres-nio quotes the COPY table name as one identifier, so the schema
+        // comes from the transaction's search path (temporary tables stay first).
+        try await connection.query(
+            PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
+        do {
+            try await connection.copyFrom(
+                table: LedgerSchema.factsTableName, columns: FactCopyEncoder.columnsWithBatch, logger: logger
+            ) { writer in
+                for chunk in rows { try await writer.write(chunk) }
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            try await connection.query("ROLLBACK TO SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
+            return false
+        }
+        try await connection.query("RELEASE SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
+        return true
+    }
+
+    /// Adds the client-side sums of a batch's facts, all new, to the minute
+    /// totals; returns the rows touched.
+    private func addTotals(_ sums: (rows: [ByteBuffer], count: Int), on connection: PostgresConnection)
+        async throws -> Int
+    {
+        let (rows, count) = sums
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.totalsStagingTable) (
+                        series_id uuid NOT NULL, minute timestamptz NOT NULL, currency text NOT NULL,
+                        source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
+                        quantity numeric(39,0) NOT NULL, amount numeric(38,18) NOT NULL, fact_count bigint NOT NULL
+                    ) ON COMMIT DELETE ROWS
+                    """), logger: logger)
+        try await connection.copyFrom(
+            table: Self.totalsStagingTable, columns: MinuteTotalsCopyEncoder.columns, logger: logger
+        ) { writer in
+            for chunk in rows { try await writer.write(chunk) }
+        }
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema.minuteTotals) AS t (
+                series_id, minute, currency, source, subject, metric, quantity, amount, fact_count)
+            SELECT series_id, minute, currency, source, subject, metric, quantity, amount, fact_count
+            FROM \(unescaped: Self.totalsStagingTable)
+            ORDER BY series_id, minute, currency
+            ON CONFLICT (series_id, minute, currency) DO UPDATE SET
+                quantity = t.quantity + EXCLUDED.quantity,
+                amount = t.amount + EXCLUDED.amount,
+                fact_count = t.fact_count + EXCLUDED.fact_count
+            """, logger: logger)
+        return count
+    }
+
+    /// COPYs `facts` into the temporary staging table (emptied at each commit).
+    private func stage(_ facts: [UsageFact], on connection: PostgresConnection) async throws {
+        var encoder = FactCopyEncoder()
+        let rows = encoder.encode(facts)
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.stagingTable) (
+                        fact_id uuid NOT NULL, minute timestamptz NOT NULL, series_id uuid NOT NULL,
+                        source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
+                        dimensions jsonb NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL,
+                        from_ns bigint NOT NULL, to_ns bigint NOT NULL, quantity numeric(20,0) NOT NULL,
+                        flags smallint NOT NULL, amount numeric(38,18) NOT NULL, currency text NOT NULL,
+                        price_book text NOT NULL
+                    ) ON COMMIT DELETE ROWS
+                    """), logger: logger)
+        // Pooled connections keep the temporary table; ON COMMIT DELETE ROWS empties
+        // it at each commit and a rollback discards this batch's rows.
+        try await connection.copyFrom(
+            table: Self.stagingTable, columns: FactCopyEncoder.columns, logger: logger
+        ) { writer in
+            for chunk in rows { try await writer.write(chunk) }
+        }
     }
 
     /// Inserts the batch log row, or finds the one a previous write of this batch made.
