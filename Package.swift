@@ -123,6 +123,7 @@ let package = Package(
             name: "ExporterPullTests",
             dependencies: ["ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HostTests", dependencies: ["Host", "ExporterPull", "PostgresSink"], swiftSettings: swiftSettings),
     ]
 )

@@ -67,7 +67,8 @@ public struct ConfigProblem: Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(path) (line \(line)): \(message)" }
+    /// `path (line N): message`; problems outside a file (line 0) leave the line out.
+    public var description: String { line > 0 ? "\(path) (line \(line)): \(message)" : "\(path): \(message)" }
 }
 
 /// Every problem of a document, reported together.

@@ -22,7 +22,8 @@ struct CollectCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = CommandEnvironment.logger(label: "billing-service", level: options.logLevel)
         let context = CommandEnvironment.context(configFile: options.config, logger: logger)
-        var configuration = try CommandEnvironment.loadConfiguration(file: options.config, context: context)
+        var configuration = try CommandEnvironment.loadConfiguration(
+            file: options.config, context: context, legacyEnvironment: options.legacyEnv)
         let pullIDs = configuration.sources.filter { $0.source is ExporterPullSource }.map(\.id)
         guard !pullIDs.isEmpty else {
             throw CommandFailure.usage("\(options.config) defines no source of type exporter_pull")

@@ -11,6 +11,12 @@ struct ConfigOptions: ParsableArguments {
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
+
+    @Flag(
+        help: ArgumentHelp(
+            "Add exporter sources from the legacy environment (EXPORTER_SOURCES_JSON or EXPORTER_BASE_URL, "
+                + "INTERNAL_SERVICE_TOKEN, COLLECT_INTERVAL); without a config file, DATABASE_URL is the ledger."))
+    var legacyEnv = false
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
@@ -33,10 +39,11 @@ enum CommandEnvironment {
 
     /// Loads and validates plugins.yaml, or fails with exit code 2 listing every problem.
     static func loadConfiguration(
-        file: String, context: PluginContext, registry: PluginRegistry = .builtIn()
+        file: String, context: PluginContext, registry: PluginRegistry = .builtIn(), legacyEnvironment: Bool = false
     ) throws -> HostConfiguration {
         do {
-            return try ConfigLoader(registry: registry).load(file: file, context: context)
+            return try ConfigLoader(registry: registry).load(
+                file: file, context: context, legacyEnvironment: legacyEnvironment)
         } catch {
             throw CommandFailure.usage("invalid configuration:\n\(error.description)")
         }

@@ -25,7 +25,8 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = CommandEnvironment.logger(label: "billing-service.generate", level: options.logLevel)
         let context = CommandEnvironment.context(configFile: options.config, logger: logger)
-        let configuration = try CommandEnvironment.loadConfiguration(file: options.config, context: context)
+        let configuration = try CommandEnvironment.loadConfiguration(
+            file: options.config, context: context, legacyEnvironment: options.legacyEnv)
         guard let entry = configuration.sources.first(where: { $0.id == source }) else {
             throw CommandFailure.usage(
                 "no source \"\(source)\" in \(options.config) (sources: "

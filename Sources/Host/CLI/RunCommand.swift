@@ -15,7 +15,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = CommandEnvironment.logger(label: "billing-service", level: options.logLevel)
         let context = CommandEnvironment.context(configFile: options.config, logger: logger)
-        let configuration = try CommandEnvironment.loadConfiguration(file: options.config, context: context)
+        let configuration = try CommandEnvironment.loadConfiguration(
+            file: options.config, context: context, legacyEnvironment: options.legacyEnv)
         let host = PipelineHost(configuration: configuration, context: context, progress: .forTerminal())
         let results = await host.runAll()
         var failed = false

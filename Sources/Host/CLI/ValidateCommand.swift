@@ -11,10 +11,12 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = CommandEnvironment.logger(label: "billing-service.validate", level: options.logLevel)
         let context = CommandEnvironment.context(configFile: options.config, logger: logger)
-        let configuration = try CommandEnvironment.loadConfiguration(file: options.config, context: context)
+        let configuration = try CommandEnvironment.loadConfiguration(
+            file: options.config, context: context, legacyEnvironment: options.legacyEnv)
         let sinks = Set(configuration.pipelines.flatMap { $0.sinks.map(\.id) })
         print(
-            "\(options.config): valid (\(configuration.sources.count) sources, \(sinks.count) sinks, "
-                + "\(configuration.pipelines.count) pipelines)")
+            "\(configuration.file): valid (\(configuration.sources.count) sources, \(sinks.count) sinks, "
+                + "\(configuration.pipelines.count) pipelines): "
+                + configuration.sources.map(\.id).joined(separator: ", "))
     }
 }

@@ -20,14 +20,36 @@ public struct ConfigLoader: Sendable {
         return dir.isEmpty ? "." : dir
     }
 
-    public func load(file: String, context: PluginContext) throws(ConfigurationInvalid) -> HostConfiguration {
-        let root: ConfigNode
+    /// Loads `file`; with `legacyEnvironment` (`run --legacy-env`) the legacy
+    /// environment's sources are added to it, and when `file` does not exist the
+    /// whole configuration comes from the environment (`LegacyEnvironment`).
+    public func load(file: String, context: PluginContext, legacyEnvironment: Bool = false)
+        throws(ConfigurationInvalid) -> HostConfiguration
+    {
+        var root: ConfigNode
+        let fromEnvironment = legacyEnvironment && !FileManager.default.fileExists(atPath: file)
         do {
-            root = try YAMLDocument.load(path: file)
-        } catch {
+            if fromEnvironment {
+                root = try LegacyEnvironment.document(environment: context.environment)
+            } else {
+                root = try YAMLDocument.load(path: file)
+                root = try LegacyEnvironment.apply(
+                    to: root, environment: context.environment, force: legacyEnvironment)
+            }
+        } catch let error as LegacyEnvironment.Invalid {
+            throw ConfigurationInvalid(errors: [
+                ConfigError(
+                    file: "environment",
+                    problems: [ConfigProblem(path: error.variable, line: 0, message: error.message)])
+            ])
+        } catch let error as ConfigError {
             throw ConfigurationInvalid(errors: [error])
+        } catch {
+            throw ConfigurationInvalid(errors: [
+                ConfigError(file: file, problems: [ConfigProblem(path: "", line: 0, message: "\(error)")])
+            ])
         }
-        return try load(root: root, file: file, context: context)
+        return try load(root: root, file: fromEnvironment ? "environment" : file, context: context)
     }
 
     public func load(root: ConfigNode, file: String, context: PluginContext) throws(ConfigurationInvalid)
