@@ -1,12 +1,12 @@
 import Core
 import FakeExporter
 import Foundation
-import Host
 import Rating
 import Testing
 import WireFormats
 
 @testable import ExporterPull
+@testable import Host
 
 @Suite("exporter_pull against a fake exporter on loopback")
 struct PullTests {
@@ -42,6 +42,50 @@ struct PullTests {
                     "since=2026-01-01T00%3A57%3A00Z&until=2026-01-01T01%3A10%3A00Z&limit=1000"
                 ])
             #expect(try await harness.cursor() == Scenario.at(minutes: 70))
+        }
+    }
+
+    @Test("a long-running source records each retried failure in its status and clears it on recovery")
+    func continuousFailuresAreRecorded() async throws {
+        let server = Scenario.fake(minutes: 120)
+        try await server.withRunning { port in
+            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.at(minutes: 60))) {
+                $0.interval = .milliseconds(100)
+                $0.attempts = 1
+                $0.breakerFailures = 1_000
+            }
+            server.control.fault = .http500
+            let continuous = ExporterPullSource(
+                id: "edge", settings: harness.source.settings, context: harness.source.context, mode: .continuous)
+            let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [continuous], sinks: [harness.sink])
+            let runner = PipelineRunner(
+                pipeline: pipeline, store: harness.store, rater: nil, clock: harness.clock,
+                logger: harness.source.context.logger)
+            let running = Task { try await runner.run() }
+            defer { running.cancel() }
+            // Poll the state store (the status of a daemon's source) until two failures are recorded.
+            var failing: SourceState?
+            for _ in 0..<100 {
+                failing = try await harness.sourceState()
+                if (failing?.consecutiveFailures ?? 0) >= 2 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect((failing?.consecutiveFailures ?? 0) >= 2)
+            #expect(failing?.lastError?.contains("HTTP 500 Internal Server Error") == true)
+            #expect(failing?.cursor == nil)
+            #expect(harness.sink.facts.isEmpty)
+
+            server.control.fault = nil
+            var recovered: SourceState?
+            for _ in 0..<100 {
+                recovered = try await harness.sourceState()
+                if recovered?.cursor != nil { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await harness.cursor() == Scenario.at(minutes: 59))
+            #expect(recovered?.consecutiveFailures == 0)
+            #expect(recovered?.lastError == nil)
+            #expect(!harness.sink.facts.isEmpty)
         }
     }
 

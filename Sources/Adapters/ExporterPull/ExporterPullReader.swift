@@ -16,6 +16,8 @@ struct ExporterPullReader: ObservationReader {
     private var target: Timestamp?
     /// The start of the current collection's next step.
     private var position: Timestamp?
+    /// A retryable failure was just reported: wait an interval before the retry.
+    private var retryPending = false
 
     init(source: ExporterPullSource, token: String?, cursor: ExporterPullCursor?) {
         self.source = source
@@ -46,7 +48,18 @@ struct ExporterPullReader: ObservationReader {
             guard let end = target, let start = position else { continue }
             let first = committed == nil
             if let step = WindowPlan.next(committed: start, target: end, first: first, settings: settings) {
-                let observations = try await collect(step)
+                if retryPending {
+                    retryPending = false
+                    try await Task.sleep(for: settings.interval)
+                }
+                let observations: [Observation]
+                switch try await collect(step) {
+                case .collected(let collected):
+                    observations = collected
+                case .retrying(let error):
+                    retryPending = true
+                    return .retrying(after: error.description, position: "\(source.settings.baseURL) \(step.since)")
+                }
                 let cursor = ExporterPullCursor(until: step.until)
                 committed = cursor
                 position = step.until
@@ -66,10 +79,16 @@ struct ExporterPullReader: ObservationReader {
         }
     }
 
-    /// One window step through the circuit breaker. In continuous mode a retryable
-    /// failure is logged and retried after the interval (or the breaker's cool-down);
-    /// a permanent one (and any failure in one-shot mode) ends the reader.
-    private func collect(_ step: WindowStep) async throws -> [Observation] {
+    enum Outcome {
+        case collected([Observation])
+        /// Continuous mode: a retryable failure, reported to the host; the step is
+        /// retried after the interval (or the breaker's cool-down).
+        case retrying(PluginError)
+    }
+
+    /// One window step through the circuit breaker. A permanent failure (and any
+    /// failure in one-shot mode) ends the reader.
+    private func collect(_ step: WindowStep) async throws -> Outcome {
         while true {
             let now = source.context.clock.now()
             if let until = source.breaker.openUntil(now: now) {
@@ -89,7 +108,7 @@ struct ExporterPullReader: ObservationReader {
                 for snapshot in snapshots {
                     XraySnapshotDecoder.appendObservations(of: snapshot, source: source.id, to: &observations)
                 }
-                return observations
+                return .collected(observations)
             } catch let error as PluginError {
                 let opened = source.breaker.recordFailure(now: source.context.clock.now())
                 if opened {
@@ -100,7 +119,7 @@ struct ExporterPullReader: ObservationReader {
                 logger.error(
                     "collection failed, retrying next interval",
                     metadata: ["source": "\(source.id)", "error": "\(error.message)"])
-                try await Task.sleep(for: settings.interval)
+                return .retrying(error)
             }
         }
     }

@@ -11,12 +11,25 @@ public struct ObservationBatch: Sendable {
     public var position: String
     /// Input records set aside by `on_error: quarantine` while reading this batch.
     public var quarantined: Int
+    /// Set on a notice, not a batch: a long-running source failed in a way it
+    /// retries by itself (an exporter down). The host records it in the source's
+    /// status (last error, consecutive failures) and commits nothing; `cursor`
+    /// and `observations` are not used.
+    public var failure: String?
 
     public init(observations: [Observation], cursor: SourceCursor, position: String, quarantined: Int = 0) {
         self.observations = observations
         self.cursor = cursor
         self.position = position
         self.quarantined = quarantined
+        self.failure = nil
+    }
+
+    /// A notice of a failure the source is retrying (see `failure`).
+    public static func retrying(after message: String, position: String) -> ObservationBatch {
+        var notice = ObservationBatch(observations: [], cursor: SourceCursor(json: "null"), position: position)
+        notice.failure = message
+        return notice
     }
 }
 

@@ -103,6 +103,11 @@ public struct PipelineRunner: Sendable {
                 switch delivery {
                 case .batch(let source, let batch):
                     guard let meter = meters[source] else { continue }
+                    if let failure = batch.failure {
+                        try await recordFailure(
+                            of: source, message: failure, state: &state, summary: &summary, logger: logger)
+                        continue
+                    }
                     try await process(
                         batch, from: source, meter: meter, state: &state, summary: &summary, logger: logger)
                 case .failed(let source, let message):
@@ -150,6 +155,7 @@ public struct PipelineRunner: Sendable {
         sourceState.lastSucceededAt = now
         sourceState.lastError = nil
         sourceState.consecutiveFailures = 0
+        summary.failures[source] = nil  // a long-running source recovered
         let sequence = state.lastCommittedSequence + 1
         let commit = StateCommit(
             pipeline: pipeline.id, sequence: sequence, source: source, sourceState: sourceState,
