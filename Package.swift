@@ -102,6 +102,7 @@ let package = Package(
             name: "BillingBench",
             dependencies: [
                 "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "Host",
+                "FakeExporter", "ExporterPull",
                 .product(name: "PostgresNIO", package: "postgres-nio"), log,
             ],
             path: "Sources/billing-bench", swiftSettings: swiftSettings),

@@ -1,7 +1,7 @@
 import Foundation
 
 // billing-bench: throughput and memory figures next to baselines measured in the
-// same run. Run in release: `swift run -c release billing-bench [all|metering|replay|memory|rating|ledger]`.
+// same run. Run in release: `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger]`.
 // `ledger` needs DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first ?? "all"
@@ -21,6 +21,9 @@ do {
     if which == "all" || which == "memory" { try await MemoryBench.run(series: 1_000_000) }
     if which == "all" || which == "rating" {
         try RatingBench.run(facts: size("facts", default: 1_000_000), subjects: size("subjects", default: 100_000))
+    }
+    if which == "all" || which == "pull" {
+        try await PullBench.run(sources: size("sources", default: 200), accounts: size("accounts", default: 10_000))
     }
     if which == "all" && ProcessInfo.processInfo.environment["DATABASE_URL"] == nil {
         Bench.row("ledger", "skipped: DATABASE_URL not set", "", "run scripts/bench.sh ledger")
