@@ -13,7 +13,8 @@ enum Bench {
 
     static func context(base: String) -> PluginContext {
         var logger = Logger(label: "billing-bench")
-        logger.logLevel = ProcessInfo.processInfo.environment["BENCH_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["BENCH_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
         return PluginContext(
             logger: logger, metrics: NOOPMetricsHandler.instance, clock: SystemClock(), baseDirectory: base,
             environment: { _ in nil })

@@ -57,12 +57,15 @@ enum PullBench {
         }
         guard pull.facts == replay.facts, pull.observations == replay.observations, pull.facts > 0 else {
             throw BenchError(
-                message: "pull gave \(pull.observations) obs / \(pull.facts) facts, replay \(replay.observations) / \(replay.facts)")
+                message:
+                    "pull gave \(pull.observations) obs / \(pull.facts) facts, replay \(replay.observations) / \(replay.facts)"
+            )
         }
         Bench.row(
             "pull cycle: \(count) sources x \(accounts) accounts", String(format: "%.2f s", pullSeconds), "< 10 s",
             String(
-                format: "file_replay of the same snapshots: %.2f s (pull %.2fx); %d obs, %d facts; peak RSS %d MB (%d MB before)",
+                format:
+                    "file_replay of the same snapshots: %.2f s (pull %.2fx); %d obs, %d facts; peak RSS %d MB (%d MB before)",
                 replaySeconds, pullSeconds / replaySeconds, pull.observations, pull.facts, peak >> 20, rssBefore >> 20))
     }
 

@@ -84,4 +84,47 @@ struct BillingServiceProcess {
         let exitedNormally = status & 0x7f == 0
         return exitedNormally && (status >> 8) & 0xff == 0
     }
+
+    /// A child left running (a server), its stdout going to a file.
+    final class Child {
+        let pid: pid_t
+        let stdoutFile: String
+        init(pid: pid_t, stdoutFile: String) {
+            self.pid = pid
+            self.stdoutFile = stdoutFile
+        }
+        var stdout: String { (try? String(contentsOfFile: stdoutFile, encoding: .utf8)) ?? "" }
+        /// SIGTERM, then waits for it (SIGKILL after 5 s).
+        func stop() {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            for _ in 0..<500 {
+                if waitpid(pid, &status, WNOHANG) == pid { return }
+                usleep(10_000)
+            }
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+    }
+
+    /// Starts the executable and returns at once; stdout goes to `stdoutFile`.
+    static func start(_ arguments: [String], stdoutFile: String, environment: [String: String] = [:]) throws -> Child {
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["posix_spawn": spawned]) }
+        return Child(pid: pid, stdoutFile: stdoutFile)
+    }
 }

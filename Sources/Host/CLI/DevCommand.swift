@@ -70,7 +70,9 @@ struct FakeExporterCommand: AsyncParsableCommand {
         let count = scenario.snapshots.count
         let node = scenario.nodeID
         try await server.run(host: host, port: port) { bound in
-            print("fake exporter: \(count) snapshots of node \(node) on \(scheme)://\(host):\(bound)")
+            // Written unbuffered: whoever started us (a script, a test) reads the bound port now, not at exit.
+            FileHandle.standardOutput.write(
+                Data("fake exporter: \(count) snapshots of node \(node) on \(scheme)://\(host):\(bound)\n".utf8))
         }
     }
 }
