@@ -63,6 +63,10 @@ let package = Package(
             name: "ExporterPull", dependencies: ["Core", "WireFormats", asyncHTTPClient, nioSSL, log],
             path: "Sources/Adapters/ExporterPull", exclude: ["README.md", "sample.yaml"],
             swiftSettings: swiftSettings),
+        // Accepts xray-exporter snapshots pushed to the daemon (issue 6).
+        .target(
+            name: "XrayPush", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/XrayPush",
+            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
         // Dev tool: an in-memory exporter serving the real window contract with
         // injectable faults, for `billing-service dev fake-exporter` and tests.
         .target(
@@ -88,7 +92,7 @@ let package = Package(
             name: "Host",
             dependencies: [
                 "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "YAMLConfig",
-                "ExporterPull", "FakeExporter",
+                "ExporterPull", "FakeExporter", "XrayPush",
                 log, metrics,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -119,6 +123,9 @@ let package = Package(
         .testTarget(
             name: "ExporterPullTests",
             dependencies: ["ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XrayPushTests", dependencies: ["XrayPush", "WireFormats", "YAMLConfig"],
             swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: swiftSettings),
     ]
