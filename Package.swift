@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Domain types and plugin contracts. No I/O, no plugin code.
@@ -99,8 +101,21 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: swiftSettings),
+        // The long-running daemon (`billing-service serve`, issue 6): service
+        // lifecycle, scheduling, HTTP API, auth, metrics, push ingest.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Core", "WireFormats", "Rating", "Host", "XrayPush", "ExporterPull", "PostgresSink", "Hashing", log,
+                metrics, hummingbird,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
-            name: "BillingServiceCLI", dependencies: ["Host"], path: "Sources/billing-service",
+            name: "BillingServiceCLI", dependencies: ["Host", "Daemon"], path: "Sources/billing-service",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "BillingBench",
@@ -126,6 +141,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "XrayPushTests", dependencies: ["XrayPush", "WireFormats", "YAMLConfig"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", asyncHTTPClient, log,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: swiftSettings),
     ]
