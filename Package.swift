@@ -119,7 +119,12 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "BillingBench",
-            dependencies: ["Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "Host"],
+            dependencies: [
+                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "Host", "Daemon", "PostgresSink",
+                "YAMLConfig", asyncHTTPClient,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/billing-bench", swiftSettings: swiftSettings),
 
         .testTarget(

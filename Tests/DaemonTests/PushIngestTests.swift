@@ -122,4 +122,35 @@ struct PushIngestTests {
             #expect(error["message"]?.contains("edge_push") == true)
         }
     }
+
+    @Test("/metrics exports the ingest, sink, lag and HTTP metrics in Prometheus text")
+    func metrics() async throws {
+        try await DaemonHarness.run(config: Self.config, files: Self.files, environment: Self.environment) { d in
+            let push = try await d.request("POST", "/v1/ingest/snapshots", token: "push-secret-91bc", body: Self.body)
+            #expect(push.status == 200)
+            _ = try await d.request("GET", "/v1/status")
+            let reply = try await d.request("GET", "/metrics")
+            #expect(reply.status == 200)
+            #expect(reply.headers.contains { $0.0.lowercased() == "content-type" && $0.1.hasPrefix("text/plain") })
+            let lines = reply.body.split(separator: "\n").map(String.init)
+            func value(_ prefix: String, _ labels: [String]) -> String? {
+                lines.first { line in
+                    line.hasPrefix(prefix + "{") && labels.allSatisfy { line.contains($0) }
+                }?.split(separator: " ").last.map(String.init)
+            }
+            #expect(value("billing_observations_total", [#"source="edge_push""#]) == "6")
+            #expect(value("billing_facts_total", [#"source="edge_push""#]) != nil)
+            #expect(value("billing_sink_write_seconds_count", [#"sink="audit""#]) == "1")
+            #expect(value("billing_source_lag_seconds", [#"source="edge_push""#]) != nil)
+            #expect(value("billing_source_consecutive_failures", [#"source="edge_push""#]) == "0.0")
+            #expect(
+                value(
+                    "billing_http_requests_total",
+                    [#"route="/v1/ingest/snapshots""#, #"status="200""#, #"method="POST""#]) == "1")
+            #expect(
+                value("billing_http_requests_total", [#"route="/v1/status""#, #"status="401""#]) == "1")
+            #expect(value("billing_http_request_duration_seconds_count", [#"route="/v1/ingest/snapshots""#]) == "1")
+            #expect(lines.contains("billing_batch_facts_count 1"), "\(reply.body)")
+        }
+    }
 }

@@ -115,7 +115,13 @@ public final class CollectionScheduler: Service, Sendable {
             do {
                 var reader = try await pull.makeReader(from: engine.cursor(of: source.id))
                 while let batch = try await reader.next() {
-                    let outcome = try await engine.submit(batch, from: source.id)
+                    let outcome: BatchOutcome
+                    do {
+                        outcome = try await engine.submit(batch, from: source.id)
+                    } catch {
+                        // The engine has recorded the failed batch in the source's state.
+                        throw SubmitFailure(underlying: error)
+                    }
                     run.samples += outcome.observations / source.observationsPerSample
                     run.writtenMinutes += outcome.writtenMinutes
                     run.replayedMinutes += outcome.replayedMinutes
@@ -125,6 +131,9 @@ public final class CollectionScheduler: Service, Sendable {
                     metadata: ["samples": "\(run.samples)", "written_minutes": "\(run.writtenMinutes)"])
             } catch is CancellationError {
                 run.error = "cancelled (shutting down)"
+            } catch let failure as SubmitFailure {
+                run.error = "\(failure.underlying)"
+                logger.error("collection failed writing a batch", metadata: ["error": "\(failure.underlying)"])
             } catch {
                 run.error = "\(error)"
                 logger.error("collection failed", metadata: ["error": "\(error)"])
@@ -132,6 +141,11 @@ public final class CollectionScheduler: Service, Sendable {
             }
             return run
         }
+    }
+
+    /// A batch was read but the pipeline could not apply it.
+    private struct SubmitFailure: Error {
+        var underlying: any Error
     }
 
     func result(job: String, started: Timestamp, runs: [(DaemonSource, SourceRun)]) -> JobResult {
