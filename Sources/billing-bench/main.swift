@@ -4,7 +4,7 @@ import Foundation
 // same run. Run in release: `swift run -c release billing-bench [all|metering|replay|memory|load]`.
 // `load` (not part of `all`) needs DATABASE_URL: the daemon on loopback against PostgreSQL.
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-Bench.row("benchmark", "ours", "target", "baseline (same run)")
+if which != "load" { Bench.row("benchmark", "ours", "target", "baseline (same run)") }
 do {
     if which == "all" || which == "metering" { try await MeteringBench.run(subjects: 20_000, hours: 3) }
     if which == "all" || which == "replay" {

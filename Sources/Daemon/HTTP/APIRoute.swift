@@ -17,7 +17,8 @@ public struct APIRoute: Sendable, Hashable {
     public static let status = APIRoute(method: "GET", path: "/v1/status", scope: .read)
     public static let usage = APIRoute(method: "GET", path: "/v1/usage", scope: .read)
     public static let collect = APIRoute(method: "POST", path: "/v1/jobs/collect", scope: .admin)
+    public static let reconcile = APIRoute(method: "POST", path: "/v1/jobs/reconcile", scope: .admin)
     public static let ingest = APIRoute(method: "POST", path: "/v1/ingest/snapshots", scope: .ingest)
 
-    public static let all: [APIRoute] = [healthz, readyz, metrics, status, usage, collect, ingest]
+    public static let all: [APIRoute] = [healthz, readyz, metrics, status, usage, collect, reconcile, ingest]
 }

@@ -9,6 +9,8 @@ public import Prometheus
 /// A ledger database the API reads usage from and checks for readiness.
 public struct LedgerHandle: Sendable {
     public var sinkID: String
+    /// The pipeline whose sink this is.
+    public var pipeline: String
     public var database: LedgerDatabase
     public var schema: LedgerSchema
 }
@@ -48,6 +50,7 @@ public struct APIServer: Sendable {
         case .status: return { _, _ in self.status() }
         case .usage: return { request, _ in await self.usage(request) }
         case .collect: return { request, _ in await self.collect(request) }
+        case .reconcile: return { request, _ in await self.reconcile(request) }
         case .ingest: return { request, _ in await self.ingest(request) }
         default: return { _, _ in JSONResponse.error(.notFound, code: "not_found", "no such route") }
         }

@@ -52,7 +52,9 @@ public struct BillingDaemon: Sendable {
         for pipeline in configuration.pipelines {
             let store = try host.makeStateStore(for: pipeline, fileStore: fileStore)
             for case let sink as PostgresSink in pipeline.sinks {
-                ledgers.append(LedgerHandle(sinkID: sink.id, database: try sink.database(), schema: sink.schema))
+                ledgers.append(
+                    LedgerHandle(
+                        sinkID: sink.id, pipeline: pipeline.id, database: try sink.database(), schema: sink.schema))
             }
             var instrumented = pipeline
             instrumented.sinks = pipeline.sinks.map { InstrumentedSink(base: $0, metrics: metrics) }
