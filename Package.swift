@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Domain types and plugin contracts. No I/O, no plugin code.
@@ -63,6 +65,10 @@ let package = Package(
             name: "ExporterPull", dependencies: ["Core", "WireFormats", asyncHTTPClient, nioSSL, log],
             path: "Sources/Adapters/ExporterPull", exclude: ["README.md", "sample.yaml"],
             swiftSettings: swiftSettings),
+        // Accepts xray-exporter snapshots pushed to the daemon (issue 6).
+        .target(
+            name: "XrayPush", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/XrayPush",
+            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
         // Dev tool: an in-memory exporter serving the real window contract with
         // injectable faults, for `billing-service dev fake-exporter` and tests.
         .target(
@@ -88,22 +94,37 @@ let package = Package(
             name: "Host",
             dependencies: [
                 "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "YAMLConfig",
-                "ExporterPull", "FakeExporter",
+                "ExporterPull", "FakeExporter", "XrayPush",
                 log, metrics,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: swiftSettings),
+        // The long-running daemon (`billing-service serve`, issue 6): service
+        // lifecycle, scheduling, HTTP API, auth, metrics, push ingest.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Core", "WireFormats", "Rating", "Host", "XrayPush", "ExporterPull", "PostgresSink", "Hashing", log,
+                metrics, hummingbird,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
-            name: "BillingServiceCLI", dependencies: ["Host"], path: "Sources/billing-service",
+            name: "BillingServiceCLI", dependencies: ["Host", "Daemon"], path: "Sources/billing-service",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "BillingBench",
             dependencies: [
                 "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "Host",
-                "FakeExporter", "ExporterPull",
+                "FakeExporter", "ExporterPull", "Daemon", "YAMLConfig", asyncHTTPClient,
                 .product(name: "PostgresNIO", package: "postgres-nio"), log,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/billing-bench", swiftSettings: swiftSettings),
 
@@ -123,6 +144,18 @@ let package = Package(
         .testTarget(
             name: "ExporterPullTests",
             dependencies: ["ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XrayPushTests", dependencies: ["XrayPush", "WireFormats", "YAMLConfig"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", "FakeExporter", "WireFormats", asyncHTTPClient,
+                log,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "HostTests", dependencies: ["Host", "ExporterPull", "PostgresSink"], swiftSettings: swiftSettings),

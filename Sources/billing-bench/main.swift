@@ -1,8 +1,10 @@
 import Foundation
 
 // billing-bench: throughput and memory figures next to baselines measured in the
-// same run. Run in release: `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger]`.
-// `ledger` needs DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
+// same run. Run in release:
+// `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger|load]`.
+// `ledger` and `load` need DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
+// `load` (the daemon on loopback against PostgreSQL) is not part of `all`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first ?? "all"
 /// `--name N` options (sizes), for quick smaller runs.
@@ -12,7 +14,7 @@ func size(_ name: String, default value: Int) -> Int {
     else { return value }
     return parsed
 }
-Bench.row("benchmark", "ours", "target", "baseline (same run)")
+if which != "load" { Bench.row("benchmark", "ours", "target", "baseline (same run)") }
 do {
     if which == "all" || which == "metering" { try await MeteringBench.run(subjects: 20_000, hours: 3) }
     if which == "all" || which == "replay" {
@@ -31,6 +33,14 @@ do {
         try await LedgerBench.run(
             writeFacts: size("write-facts", default: 1_000_000), ledgerFacts: size("ledger-facts", default: 10_000_000),
             queries: size("queries", default: 200))
+    }
+    if which == "load" {
+        var plan = LoadBench.Plan()
+        let environment = ProcessInfo.processInfo.environment
+        if let value = environment["LOAD_ACCOUNTS"].flatMap({ Int($0) }) { plan.accounts = value }
+        if let value = environment["LOAD_MINUTES"].flatMap({ Int($0) }) { plan.minutes = value }
+        if let value = environment["LOAD_PUSHERS"].flatMap({ Int($0) }) { plan.pushers = value }
+        try await LoadBench.run(plan: plan)
     }
 } catch {
     FileHandle.standardError.write(Data("billing-bench: \(error)\n".utf8))

@@ -18,9 +18,12 @@ public struct BillingServiceCommand: AsyncParsableCommand {
 
 /// Parses arguments, runs the command, and maps every outcome to an exit code.
 public enum BillingServiceMain {
-    public static func run(arguments: [String]) async -> Int32 {
+    /// `root`: the command tree to parse (the executable adds `serve` from the Daemon module).
+    public static func run(
+        arguments: [String], root: any ParsableCommand.Type = BillingServiceCommand.self
+    ) async -> Int32 {
         do {
-            var command = try BillingServiceCommand.parseAsRoot(arguments)
+            var command = try root.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -33,8 +36,8 @@ public enum BillingServiceMain {
         } catch let error as ExitCode {
             return error.rawValue
         } catch {
-            let code = BillingServiceCommand.exitCode(for: error)
-            let message = BillingServiceCommand.fullMessage(for: error)
+            let code = root.exitCode(for: error)
+            let message = root.fullMessage(for: error)
             if code == .success {
                 if !message.isEmpty { print(message) }
                 return 0

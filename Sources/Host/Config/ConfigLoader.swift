@@ -144,6 +144,9 @@ public struct ConfigLoader: Sendable {
             rating.finish()
         }
 
+        // The daemon's section (validated here so `validate` reports its problems with the rest).
+        let service = top.map("service").flatMap { ServiceSettings.decode($0) }
+
         // Pipelines.
         var pipelines: [HostConfiguration.Pipeline] = []
         var sourceOwner: [String: String] = [:]
@@ -207,7 +210,8 @@ public struct ConfigLoader: Sendable {
         }
         guard otherErrors.isEmpty else { throw ConfigurationInvalid(errors: otherErrors) }
         return HostConfiguration(
-            file: file, version: version, state: state, pricing: pricing, pipelines: pipelines, sources: sources)
+            file: file, version: version, state: state, pricing: pricing, pipelines: pipelines, sources: sources,
+            service: service)
     }
 
     static func list(_ names: [String]) -> String {

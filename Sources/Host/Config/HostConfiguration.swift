@@ -26,4 +26,6 @@ public struct HostConfiguration: Sendable {
     public var pipelines: [Pipeline]
     /// Every source by id, in document order (also those no pipeline uses, e.g. for `generate`).
     public var sources: [(id: String, source: any ObservationSource)]
+    /// The `service:` section (the daemon's listener and tokens); `nil` when absent.
+    public var service: ServiceSettings? = nil
 }

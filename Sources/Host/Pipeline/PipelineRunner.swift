@@ -39,32 +39,29 @@ public struct PipelineRunner: Sendable {
         case failed(source: String, message: String)
     }
 
+    private var committer: BatchCommitter {
+        BatchCommitter(pipeline: pipeline, store: store, rater: rater, clock: clock, retry: retry)
+    }
+
     /// Runs until every source is drained (finite sources) or the task is cancelled.
     public func run() async throws -> PipelineSummary {
         var logger = logger
         logger[metadataKey: "pipeline"] = "\(pipeline.id)"
-        var state = try await retrying("loading state", sink: "state", logger: logger) {
-            try await store.load(pipeline: pipeline.id)
-        }
+        var state = try await committer.open(logger: logger)
         logger.info(
             "pipeline state loaded",
             metadata: [
                 "last_committed_sequence": "\(state.lastCommittedSequence)",
                 "baselines": "\(state.baselines.count)",
             ])
-        for sink in pipeline.sinks {
-            try await retrying("opening sink", sink: sink.id, logger: logger) {
-                try await sink.open(pipeline: pipeline.id, lastCommittedSequence: state.lastCommittedSequence)
-            }
-        }
         var summary = PipelineSummary(pipeline: pipeline.id)
         do {
             try await consume(state: &state, summary: &summary, logger: logger)
         } catch {
-            for sink in pipeline.sinks { try? await sink.close() }
+            try? await committer.close()
             throw error
         }
-        for sink in pipeline.sinks { try await sink.close() }
+        try await committer.close()
         return summary
     }
 
@@ -124,95 +121,28 @@ public struct PipelineRunner: Sendable {
         of source: String, message: String, state: inout PipelineState, summary: inout PipelineSummary,
         logger: Logger
     ) async throws {
-        var sourceState = state.sources[source] ?? SourceState()
-        sourceState.lastAttemptedAt = clock.now()
-        sourceState.lastError = message
-        sourceState.consecutiveFailures += 1
-        state.sources[source] = sourceState
         summary.failures[source] = message
         logger.error("source failed", metadata: ["source": "\(source)", "error": "\(message)"])
-        try await store.recordStatus(pipeline: pipeline.id, source: source, state: sourceState)
+        try await committer.recordFailure(of: source, message: message, state: &state)
     }
 
     private func process(
         _ batch: ObservationBatch, from source: String, meter: Meter, state: inout PipelineState,
         summary: inout PipelineSummary, logger: Logger
     ) async throws {
-        var sourceState = state.sources[source] ?? SourceState()
-        let metered = meter.meter(
-            batch.observations, baselines: &state.baselines, firstMinute: &sourceState.firstMinute)
-        var facts = metered.facts
-        var unpriced: [String: Int] = [:]
-        if let rater {
-            unpriced = try rater.rate(&facts).unpriced
-        } else {
-            for fact in facts { unpriced[fact.series.metric, default: 0] += 1 }
-        }
-
-        let now = clock.now()
-        sourceState.cursor = batch.cursor
-        sourceState.lastAttemptedAt = now
-        sourceState.lastSucceededAt = now
-        sourceState.lastError = nil
-        sourceState.consecutiveFailures = 0
+        let outcome = try await committer.apply(batch, from: source, meter: meter, state: &state, logger: logger)
         summary.failures[source] = nil  // a long-running source recovered
-        let sequence = state.lastCommittedSequence + 1
-        let commit = StateCommit(
-            pipeline: pipeline.id, sequence: sequence, source: source, sourceState: sourceState,
-            baselines: metered.changedBaselines)
-        let factBatch = FactBatch(
-            pipeline: pipeline.id, sequence: sequence, source: source, facts: facts, stateCommit: commit)
-
-        for sink in pipeline.sinks {
-            try await write(factBatch, to: sink, logger: logger)
-        }
-        try await store.commit(commit)
-        state.apply(commit)
-        try await store.checkpoint(pipeline: pipeline.id, state: state)
-
         summary.batches += 1
-        summary.observations += batch.observations.count
-        summary.facts += facts.count
-        summary.resets += metered.stats.resets
-        summary.gaps += metered.stats.gaps
-        summary.duplicates += metered.stats.duplicates
-        summary.late += metered.stats.late
-        summary.baselined += metered.stats.baselined
+        summary.observations += outcome.observations
+        summary.facts += outcome.facts
+        summary.resets += outcome.stats.resets
+        summary.gaps += outcome.stats.gaps
+        summary.duplicates += outcome.stats.duplicates
+        summary.late += outcome.stats.late
+        summary.baselined += outcome.stats.baselined
         summary.quarantined += batch.quarantined
-        for (metric, count) in unpriced { summary.unpriced[metric, default: 0] += count }
+        for (metric, count) in outcome.unpriced { summary.unpriced[metric, default: 0] += count }
         summary.lastPosition = batch.position
         await progress?.update(summary)
-    }
-
-    /// Writes with retries for retryable errors (backoff with jitter); a permanent error ends the run.
-    private func write(_ batch: FactBatch, to sink: any FactSink, logger: Logger) async throws {
-        try await retrying("writing batch \(batch.sequence)", sink: sink.id, logger: logger) {
-            try await sink.write(batch)
-        }
-    }
-
-    /// Runs `operation` until it succeeds, retrying retryable `PluginError`s with
-    /// jittered exponential backoff (a database that is down is waited for); any
-    /// other error, or cancellation, ends the run.
-    private func retrying<T>(
-        _ what: String, sink: String, logger: Logger, _ operation: () async throws -> T
-    ) async throws -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try await operation()
-            } catch let error as PluginError where error.isRetryable {
-                attempt += 1
-                if let limit = retry.maximumAttempts, attempt >= limit { throw error }
-                let delay = retry.delay(attempt: attempt)
-                logger.warning(
-                    "\(what) failed, retrying",
-                    metadata: [
-                        "component": "\(sink)", "attempt": "\(attempt)",
-                        "retry_in_ms": "\(delay.totalNanoseconds / 1_000_000)", "error": "\(error.message)",
-                    ])
-                try await Task.sleep(for: delay)
-            }
-        }
     }
 }

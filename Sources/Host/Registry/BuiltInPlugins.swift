@@ -4,6 +4,7 @@ import ExporterPull
 import FileReplay
 import Generator
 import PostgresSink
+import XrayPush
 
 /// The one explicit list of built-in plugin factories.
 ///
@@ -17,6 +18,7 @@ extension PluginRegistry {
                     FileReplayFactory(),
                     GeneratorFactory(),
                     ExporterPullFactory(),
+                    XrayPushFactory(),
                 ],
                 sinks: [
                     AuditLogFactory(),

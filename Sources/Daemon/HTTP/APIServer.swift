@@ -1,0 +1,101 @@
+import Core
+import Foundation
+public import Host
+public import Hummingbird
+public import Logging
+public import PostgresSink
+public import Prometheus
+
+/// A ledger database the API reads usage from and checks for readiness.
+public struct LedgerHandle: Sendable {
+    public var sinkID: String
+    /// The pipeline whose sink this is.
+    public var pipeline: String
+    public var database: LedgerDatabase
+    public var schema: LedgerSchema
+}
+
+/// The daemon's HTTP API: builds the routers of `APIRoute.all`, each handler
+/// wrapped with bearer auth (by the route's scope) and request metrics.
+public struct APIServer: Sendable {
+    let roster: SourceRoster
+    let scheduler: CollectionScheduler
+    let authenticator: Authenticator
+    let metrics: DaemonMetrics
+    let registry: PrometheusCollectorRegistry
+    let ledgers: [LedgerHandle]
+    let logger: Logger
+
+    /// The router serving `routes` (all of them, or the API and probe halves
+    /// when probes have their own listener).
+    public func router(for routes: [APIRoute]) -> Router<BasicRequestContext> {
+        let router = Router()
+        for route in routes {
+            let handler = wrap(route, handler(for: route))
+            switch route.method {
+            case "POST": router.post(RouterPath(route.path), use: handler)
+            default: router.get(RouterPath(route.path), use: handler)
+            }
+        }
+        return router
+    }
+
+    typealias Handler = @Sendable (Request, BasicRequestContext) async -> Response
+
+    private func handler(for route: APIRoute) -> Handler {
+        switch route {
+        case .healthz: return { _, _ in self.health() }
+        case .readyz: return { _, _ in await self.readiness() }
+        case .metrics: return { _, _ in self.prometheusText() }
+        case .status: return { _, _ in self.status() }
+        case .usage: return { request, _ in await self.usage(request) }
+        case .collect: return { request, _ in await self.collect(request) }
+        case .reconcile: return { request, _ in await self.reconcile(request) }
+        case .ingest: return { request, _ in await self.ingest(request) }
+        default: return { _, _ in JSONResponse.error(.notFound, code: "not_found", "no such route") }
+        }
+    }
+
+    /// Auth first (401/403 with a JSON body), then the handler; every answer is counted and timed.
+    private func wrap(_ route: APIRoute, _ handler: @escaping Handler)
+        -> @Sendable (Request, BasicRequestContext)
+        async throws -> Response
+    {
+        { request, context in
+            let start = ContinuousClock.now
+            var response: Response
+            if let scope = route.scope {
+                do throws(Authenticator.Refusal) {
+                    _ = try authenticator.authorize(request.headers[.authorization], scope: scope)
+                    response = await handler(request, context)
+                } catch {
+                    switch error {
+                    case .unauthenticated(let message):
+                        response = JSONResponse.error(.unauthorized, code: "unauthorized", message)
+                        response.headers[.wwwAuthenticate] = "Bearer"
+                    case .forbidden(let message):
+                        response = JSONResponse.error(.forbidden, code: "forbidden", message)
+                    }
+                }
+            } else {
+                response = await handler(request, context)
+            }
+            metrics.request(
+                route: route.path, method: route.method, status: response.status.code,
+                nanoseconds: (ContinuousClock.now - start).totalNanoseconds)
+            return response
+        }
+    }
+
+    /// Maps an error of a handler to its status and JSON body.
+    static func failure(_ error: any Error) -> Response {
+        if let error = error as? DaemonError {
+            switch error.kind {
+            case .unavailable: return JSONResponse.error(.serviceUnavailable, code: "unavailable", error.message)
+            case .notFound: return JSONResponse.error(.notFound, code: "not_found", error.message)
+            case .badRequest: return JSONResponse.error(.badRequest, code: "bad_request", error.message)
+            }
+        }
+        return JSONResponse.error(.internalServerError, code: "internal", "\(error)")
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+public import Hummingbird
+
+/// JSON responses and the one error body every failure uses:
+/// `{"error": {"code": "forbidden", "message": "token ops lacks scope ingest"}}`.
+public enum JSONResponse {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        do {
+            return text(String(decoding: try encoder().encode(value), as: UTF8.self), status: status)
+        } catch {
+            return self.error(.internalServerError, code: "encoding_failed", "could not encode the response: \(error)")
+        }
+    }
+
+    /// A body that is already JSON text.
+    public static func text(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: json.hasSuffix("\n") ? json : json + "\n")))
+    }
+
+    struct ErrorBody: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+        }
+        var error: Detail
+    }
+
+    public static func error(_ status: HTTPResponse.Status, code: String, _ message: String) -> Response {
+        make(ErrorBody(error: .init(code: code, message: message)), status: status)
+    }
+}

@@ -1,0 +1,84 @@
+import Core
+import Host
+import Hummingbird
+import PostgresSink
+import Prometheus
+
+/// `/healthz`, `/readyz` and `/metrics`: open endpoints for probes and scrapers.
+extension APIServer {
+    /// Consecutive failed collections after which a source makes the daemon degraded.
+    static let degradedAfterFailures = 3
+
+    struct Health: Encodable {
+        var status: String
+        var message: String
+    }
+
+    /// `ok`, or `degraded` (503) naming each stopped pipeline and each failing source.
+    func health() -> Response {
+        var problems: [String] = []
+        for engine in roster.engines {
+            if let failure = engine.failure { problems.append("pipeline \(engine.id) stopped: \(failure)") }
+        }
+        for source in roster.sources {
+            let state = roster.state(of: source)
+            if state.consecutiveFailures >= Self.degradedAfterFailures {
+                problems.append(
+                    "source \(source.id): \(state.consecutiveFailures) consecutive failures, last: \(state.lastError ?? "")"
+                )
+            }
+        }
+        if problems.isEmpty { return JSONResponse.make(Health(status: "ok", message: "all pipelines running")) }
+        return JSONResponse.make(
+            Health(status: "degraded", message: problems.joined(separator: "; ")), status: .serviceUnavailable)
+    }
+
+    struct Readiness: Encodable {
+        struct Dependency: Encodable {
+            var name: String
+            var ready: Bool
+            var message: String?
+        }
+        var status: String
+        var dependencies: [Dependency]
+    }
+
+    /// `ready` when every pipeline has loaded its state and opened its sinks and
+    /// every ledger database answers with a current schema; `not_ready` (503) otherwise.
+    func readiness() async -> Response {
+        var dependencies: [Readiness.Dependency] = []
+        for engine in roster.engines {
+            let ready = engine.isReady
+            dependencies.append(
+                .init(
+                    name: "pipeline:\(engine.id)", ready: ready,
+                    message: ready ? nil : engine.failure ?? "starting (loading state, opening sinks) or stopping"))
+        }
+        for ledger in ledgers {
+            do {
+                try await Migrator(database: ledger.database, schema: ledger.schema).requireCurrent(
+                    component: "sinks.\(ledger.sinkID)")
+                dependencies.append(.init(name: "postgres:\(ledger.sinkID)", ready: true))
+            } catch {
+                dependencies.append(.init(name: "postgres:\(ledger.sinkID)", ready: false, message: "\(error)"))
+            }
+        }
+        let ready = dependencies.allSatisfy(\.ready)
+        return JSONResponse.make(
+            Readiness(status: ready ? "ready" : "not_ready", dependencies: dependencies),
+            status: ready ? .ok : .serviceUnavailable)
+    }
+
+    /// Prometheus text format; per-source gauges are refreshed from the committed state first.
+    func prometheusText() -> Response {
+        for source in roster.sources {
+            let state = roster.state(of: source)
+            metrics.source(
+                source.id, lagSeconds: roster.lagSeconds(of: source), lastSuccess: state.lastSucceededAt,
+                consecutiveFailures: state.consecutiveFailures)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+}

@@ -1,0 +1,114 @@
+import Core
+import Foundation
+import Host
+import Hummingbird
+import Logging
+import PostgresSink
+
+/// `GET /v1/status` and `GET /v1/usage`.
+extension APIServer {
+    struct StatusBody: Encodable {
+        struct Source: Encodable {
+            var sourceID: String
+            var pipeline: String
+            var type: String
+            var cursor: SourceCursor?
+            var lastCompletedUntil: String?
+            var lagSeconds: Int64?
+            var lastAttemptedAt: String?
+            var lastSucceededAt: String?
+            var lastError: String?
+            var consecutiveFailures: Int
+
+            enum CodingKeys: String, CodingKey {
+                case sourceID = "source_id"
+                case pipeline, type, cursor
+                case lastCompletedUntil = "last_completed_until"
+                case lagSeconds = "lag_seconds"
+                case lastAttemptedAt = "last_attempted_at"
+                case lastSucceededAt = "last_succeeded_at"
+                case lastError = "last_error"
+                case consecutiveFailures = "consecutive_failures"
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(sourceID, forKey: .sourceID)
+                try c.encode(pipeline, forKey: .pipeline)
+                try c.encode(type, forKey: .type)
+                try c.encode(cursor, forKey: .cursor)
+                try c.encode(lastCompletedUntil, forKey: .lastCompletedUntil)
+                try c.encode(lagSeconds, forKey: .lagSeconds)
+                try c.encode(lastAttemptedAt, forKey: .lastAttemptedAt)
+                try c.encode(lastSucceededAt, forKey: .lastSucceededAt)
+                try c.encode(lastError, forKey: .lastError)
+                try c.encode(consecutiveFailures, forKey: .consecutiveFailures)
+            }
+        }
+
+        var lastJob: JobResult?
+        var sources: [Source]
+
+        enum CodingKeys: String, CodingKey {
+            case lastJob = "last_job"
+            case sources
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(lastJob, forKey: .lastJob)
+            try c.encode(sources, forKey: .sources)
+        }
+    }
+
+    func status() -> Response {
+        let sources = roster.sources.map { source -> StatusBody.Source in
+            let state = roster.state(of: source)
+            return StatusBody.Source(
+                sourceID: source.id, pipeline: source.pipeline, type: source.type, cursor: state.cursor,
+                lastCompletedUntil: source.time(of: state.cursor)?.rfc3339(fractionalDigits: .automatic),
+                lagSeconds: roster.lagSeconds(of: source),
+                lastAttemptedAt: state.lastAttemptedAt?.rfc3339(fractionalDigits: .automatic),
+                lastSucceededAt: state.lastSucceededAt?.rfc3339(fractionalDigits: .automatic),
+                lastError: state.lastError, consecutiveFailures: state.consecutiveFailures)
+        }
+        return JSONResponse.make(StatusBody(lastJob: roster.lastJob, sources: sources))
+    }
+
+    /// `?subject=&metric=&from=&to=&granularity=` over the ledger's minute totals
+    /// (the engine of `billing-service usage`); `from`/`to` RFC 3339, required.
+    func usage(_ request: Request) async -> Response {
+        let query = request.uri.queryParameters
+        guard let ledger = ledgers.first else {
+            return JSONResponse.error(
+                .notFound, code: "no_ledger", "no postgres sink is configured: usage needs the ledger")
+        }
+        guard let fromText = query["from"].map(String.init), let from = Timestamp(rfc3339: fromText) else {
+            return JSONResponse.error(.badRequest, code: "bad_request", "from: an RFC 3339 timestamp is required")
+        }
+        guard let toText = query["to"].map(String.init), let to = Timestamp(rfc3339: toText) else {
+            return JSONResponse.error(.badRequest, code: "bad_request", "to: an RFC 3339 timestamp is required")
+        }
+        guard from < to else { return JSONResponse.error(.badRequest, code: "bad_request", "from must be before to") }
+        var granularity = UsageGranularity.hour
+        if let text = query["granularity"].map(String.init) {
+            guard let parsed = UsageGranularity(rawValue: text) else {
+                let valid = UsageGranularity.allCases.map(\.rawValue).joined(separator: ", ")
+                return JSONResponse.error(
+                    .badRequest, code: "bad_request", "granularity: unknown \"\(text)\" (valid: \(valid))")
+            }
+            granularity = parsed
+        }
+        let usageQuery = UsageQuery(
+            subject: query["subject"].map(String.init), metric: query["metric"].map(String.init), from: from, to: to,
+            granularity: granularity)
+        do {
+            let rows = try await UsageQueryEngine(database: ledger.database, schema: ledger.schema).run(usageQuery)
+            return JSONResponse.text(UsageReport.json(rows))
+        } catch let error as PluginError where error.isRetryable {
+            return JSONResponse.error(.serviceUnavailable, code: "unavailable", error.description)
+        } catch {
+            return JSONResponse.error(.internalServerError, code: "internal", "\(error)")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+public import Core
+public import Host
+public import Hummingbird
+public import Logging
+import NIOCore
+import PostgresSink
+public import Prometheus
+import Rating
+public import ServiceLifecycle
+import UnixSignals
+
+/// The daemon assembled from a validated configuration: one engine per
+/// pipeline, the collection scheduler, the HTTP API, the ledger clients.
+///
+/// `services` lists them in start order; a `ServiceGroup` stops them in
+/// reverse: HTTP stops taking requests (finishing those in flight), the
+/// scheduler stops collecting, each pipeline applies what was queued and
+/// closes its sinks, then the database clients close.
+public struct BillingDaemon: Sendable {
+    /// Which listener a port belongs to.
+    public enum Listener: Sendable, Hashable {
+        case api
+        case probes
+    }
+
+    public let settings: ServiceSettings
+    public let roster: SourceRoster
+    public let scheduler: CollectionScheduler
+    public let api: APIServer
+    let ledgers: [LedgerHandle]
+    let logger: Logger
+
+    /// Builds every part without I/O except reading the token files. Throws a
+    /// `SecretError` naming the token or database URL that cannot be read.
+    public init(
+        configuration: HostConfiguration, context: PluginContext, registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) throws {
+        let settings = configuration.service ?? ServiceSettings()
+        self.settings = settings
+        self.logger = logger
+        let metrics = DaemonMetrics(factory: context.metrics)
+        let authenticator = try Authenticator(tokens: settings.tokens, context: context)
+        let host = PipelineHost(configuration: configuration, context: context)
+        var fileStore: FileStateStore?
+        if case .file(let path) = configuration.state { fileStore = FileStateStore(directory: path) }
+        let rater = configuration.pricing.map { Rater(catalog: $0) }
+
+        var engines: [PipelineEngine] = []
+        var sources: [DaemonSource] = []
+        var ledgers: [LedgerHandle] = []
+        for pipeline in configuration.pipelines {
+            let store = try host.makeStateStore(for: pipeline, fileStore: fileStore)
+            for case let sink as PostgresSink in pipeline.sinks {
+                ledgers.append(
+                    LedgerHandle(
+                        sinkID: sink.id, pipeline: pipeline.id, database: try sink.database(), schema: sink.schema))
+            }
+            var instrumented = pipeline
+            instrumented.sinks = pipeline.sinks.map { InstrumentedSink(base: $0, metrics: metrics) }
+            let committer = BatchCommitter(
+                pipeline: instrumented, store: store, rater: rater, clock: context.clock,
+                retry: RetryPolicy(maximumAttempts: 3), countsMinutes: true)
+            engines.append(
+                PipelineEngine(committer: committer, sources: pipeline.sources, logger: logger, metrics: metrics))
+            for source in pipeline.sources {
+                sources.append(
+                    DaemonSource(source: source, pipeline: pipeline.id, defaultInterval: settings.collectInterval))
+            }
+        }
+        self.ledgers = ledgers
+        let roster = SourceRoster(sources: sources, engines: engines, clock: context.clock)
+        self.roster = roster
+        self.scheduler = CollectionScheduler(roster: roster, jitterPercent: settings.jitterPercent, logger: logger)
+        self.api = APIServer(
+            roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
+            ledgers: ledgers, logger: logger)
+    }
+
+    /// The services in start order; `onListening` learns each bound port (port 0: chosen by the system).
+    public func services(
+        onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: LedgerClientService(ledgers: ledgers), successTerminationBehavior: .ignore,
+                serviceName: "ledger-clients")
+        ]
+        for engine in roster.engines {
+            services.append(
+                .init(
+                    service: engine, successTerminationBehavior: .ignore,
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline:\(engine.id)"))
+        }
+        services.append(.init(service: scheduler, successTerminationBehavior: .ignore, serviceName: "scheduler"))
+        let separateProbes = settings.probeHost != nil && settings.probePort != nil
+        let apiRoutes = separateProbes ? APIRoute.all.filter { !$0.isProbe } : APIRoute.all
+        services.append(
+            .init(
+                service: application(
+                    routes: apiRoutes, host: settings.host, port: settings.port, listener: .api,
+                    onListening: onListening),
+                serviceName: "http"))
+        if let probeHost = settings.probeHost, let probePort = settings.probePort {
+            services.append(
+                .init(
+                    service: application(
+                        routes: APIRoute.all.filter(\.isProbe), host: probeHost, port: probePort, listener: .probes,
+                        onListening: onListening),
+                    serviceName: "http-probes"))
+        }
+        return services
+    }
+
+    private func application(
+        routes: [APIRoute], host: String, port: Int, listener: Listener,
+        onListening: @escaping @Sendable (Listener, Int) async -> Void
+    ) -> some Service {
+        let logger = logger
+        return Application(
+            router: api.router(for: routes),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "billing-service"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                logger.info("listening", metadata: ["address": "\(host):\(bound)", "listener": "\(listener)"])
+                await onListening(listener, bound)
+            },
+            logger: logger)
+    }
+
+    /// A service group running `services`, stopped by SIGTERM/SIGINT within the grace period.
+    public func serviceGroup(
+        signals: Bool = true, onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
+    ) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(
+            services: services(onListening: onListening), gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+        configuration.maximumCancellationDuration = .seconds(5)
+        return ServiceGroup(configuration: configuration)
+    }
+}

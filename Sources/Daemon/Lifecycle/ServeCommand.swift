@@ -1,0 +1,89 @@
+public import ArgumentParser
+import Core
+import Foundation
+import Host
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// `billing-service serve`: the long-running daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the daemon: scheduled collection, push ingest, HTTP API and metrics (service: in plugins.yaml).",
+        discussion: """
+            SIGTERM/SIGINT: stop taking requests, drain and commit in-flight batches, close sinks and the database, \
+            exit 0 (within service.shutdown_grace, default 30s). A second signal exits 130 at once. \
+            Exit 2: invalid configuration or an unreadable token; 1: the daemon failed.
+            """)
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case json, text
+    }
+
+    @Option(name: .long, help: "The plugins.yaml to use.")
+    var config: String = "plugins.yaml"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(name: .long, help: "json (one object a line, the default) or text (for humans).")
+    var logFormat: LogFormat = .json
+
+    func run() async throws {
+        var logger = Logger(label: "billing-service") { [logFormat] label in
+            switch logFormat {
+            case .json: JSONLogHandler(label: label)
+            case .text: StreamLogHandler.standardError(label: label)
+            }
+        }
+        logger.logLevel = logLevel
+        let registry = PrometheusCollectorRegistry()
+        var metrics = PrometheusMetricsFactory(registry: registry)
+        metrics.valueHistogramBuckets["billing_batch_facts"] = DaemonMetrics.batchFactBuckets
+        let environment = ProcessInfo.processInfo.environment
+        let context = PluginContext(
+            logger: logger, metrics: metrics, clock: SystemClock(),
+            baseDirectory: ConfigLoader.baseDirectory(of: config), environment: { environment[$0] })
+        let configuration: HostConfiguration
+        do {
+            configuration = try ConfigLoader(registry: .builtIn()).load(file: config, context: context)
+        } catch {
+            throw CommandFailure.usage("invalid configuration:\n\(error.description)")
+        }
+        let daemon: BillingDaemon
+        do {
+            daemon = try BillingDaemon(
+                configuration: configuration, context: context, registry: registry, logger: logger)
+        } catch {
+            throw CommandFailure.usage("\(config): \(error)")
+        }
+        logger.info(
+            "starting",
+            metadata: [
+                "config": "\(config)", "pipelines": "\(configuration.pipelines.count)",
+                "sources": "\(daemon.roster.sources.count)", "tokens": "\(daemon.settings.tokens.count)",
+            ])
+        let watcher = Task { await SecondSignalExit.watch(logger: logger) }
+        defer { watcher.cancel() }
+        do {
+            try await daemon.serviceGroup().run()
+        } catch {
+            logger.error("daemon stopped with an error", metadata: ["error": "\(error)"])
+            throw CommandFailure.runtime("daemon stopped: \(error)")
+        }
+        logger.info("stopped cleanly")
+    }
+}
+
+/// `billing-service` with every command of the host plus `serve`.
+public struct BillingServiceDaemonCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "billing-service",
+        abstract: BillingServiceCommand.configuration.abstract,
+        discussion: BillingServiceCommand.configuration.discussion,
+        subcommands: BillingServiceCommand.configuration.subcommands + [ServeCommand.self])
+
+    public init() {}
+}

@@ -1,0 +1,154 @@
+public import Core
+public import Logging
+public import Rating
+
+/// What one committed batch did.
+public struct BatchOutcome: Sendable, Equatable {
+    public var sequence: UInt64
+    public var observations: Int
+    public var facts: Int
+    public var stats: MeteringStats
+    /// Facts whose metric has no price, per metric (rated 0).
+    public var unpriced: [String: Int]
+    /// Distinct UTC minutes the batch's facts fall in (0 unless the committer counts minutes).
+    public var writtenMinutes: Int
+    /// Distinct UTC minutes the batch observed that yielded no fact (already
+    /// metered: a replay, a duplicate or a late observation).
+    public var replayedMinutes: Int
+    /// The source's state as committed with the batch.
+    public var sourceState: SourceState
+}
+
+/// The one step every way of running a pipeline shares: meter a batch from the
+/// saved baselines, rate it, write it to every sink, then commit the state.
+///
+/// `PipelineRunner` (the `run`/`collect` commands) and the daemon both call it,
+/// so pulled and pushed data get exactly the same treatment. The caller
+/// serializes calls per pipeline and owns `state`.
+public struct BatchCommitter: Sendable {
+    public var pipeline: HostConfiguration.Pipeline
+    public var store: any PipelineStateStore
+    public var rater: Rater?
+    public var clock: any WallClock
+    public var retry: RetryPolicy
+    /// Whether outcomes count written and replayed minutes (the daemon's job
+    /// results do; the replay hot path skips the two sets).
+    public var countsMinutes: Bool
+
+    public init(
+        pipeline: HostConfiguration.Pipeline, store: any PipelineStateStore, rater: Rater?, clock: any WallClock,
+        retry: RetryPolicy = RetryPolicy(), countsMinutes: Bool = false
+    ) {
+        self.pipeline = pipeline
+        self.store = store
+        self.rater = rater
+        self.clock = clock
+        self.retry = retry
+        self.countsMinutes = countsMinutes
+    }
+
+    /// Loads the pipeline's state and opens every sink (retrying what is retryable).
+    public func open(logger: Logger) async throws -> PipelineState {
+        let state = try await retrying("loading state", component: "state", logger: logger) {
+            try await store.load(pipeline: pipeline.id)
+        }
+        for sink in pipeline.sinks {
+            try await retrying("opening sink", component: sink.id, logger: logger) {
+                try await sink.open(pipeline: pipeline.id, lastCommittedSequence: state.lastCommittedSequence)
+            }
+        }
+        return state
+    }
+
+    /// Meters, rates, writes and commits one batch.
+    ///
+    /// Metering advances `state.baselines` in place (no copy of every baseline
+    /// per batch), so when this throws `state` may be ahead of what was
+    /// committed: the caller ends, or reloads the state from the store.
+    public func apply(
+        _ batch: ObservationBatch, from source: String, meter: Meter, state: inout PipelineState, logger: Logger
+    ) async throws -> BatchOutcome {
+        var sourceState = state.sources[source] ?? SourceState()
+        let metered = meter.meter(
+            batch.observations, baselines: &state.baselines, firstMinute: &sourceState.firstMinute)
+        var facts = metered.facts
+        var unpriced: [String: Int] = [:]
+        if let rater {
+            unpriced = try rater.rate(&facts).unpriced
+        } else {
+            for fact in facts { unpriced[fact.series.metric, default: 0] += 1 }
+        }
+
+        let now = clock.now()
+        sourceState.cursor = batch.cursor
+        sourceState.lastAttemptedAt = now
+        sourceState.lastSucceededAt = now
+        sourceState.lastError = nil
+        sourceState.consecutiveFailures = 0
+        let sequence = state.lastCommittedSequence + 1
+        let commit = StateCommit(
+            pipeline: pipeline.id, sequence: sequence, source: source, sourceState: sourceState,
+            baselines: metered.changedBaselines)
+        let factBatch = FactBatch(
+            pipeline: pipeline.id, sequence: sequence, source: source, facts: facts, stateCommit: commit)
+
+        for sink in pipeline.sinks {
+            try await retrying("writing batch \(sequence)", component: sink.id, logger: logger) {
+                try await sink.write(factBatch)
+            }
+        }
+        try await store.commit(commit)
+        state.apply(commit)
+        try await store.checkpoint(pipeline: pipeline.id, state: state)
+        let written = countsMinutes ? Set(facts.map(\.minute)) : []
+        let observed = countsMinutes ? Set(batch.observations.map(\.time.minuteStart)) : []
+        return BatchOutcome(
+            sequence: sequence, observations: batch.observations.count, facts: facts.count, stats: metered.stats,
+            unpriced: unpriced, writtenMinutes: written.count, replayedMinutes: observed.subtracting(written).count,
+            sourceState: sourceState)
+    }
+
+    /// Records a source's failure in the state store (cursor unchanged).
+    public func recordFailure(of source: String, message: String, state: inout PipelineState) async throws {
+        var sourceState = state.sources[source] ?? SourceState()
+        sourceState.lastAttemptedAt = clock.now()
+        sourceState.lastError = message
+        sourceState.consecutiveFailures += 1
+        state.sources[source] = sourceState
+        try await store.recordStatus(pipeline: pipeline.id, source: source, state: sourceState)
+    }
+
+    /// Closes every sink; the first error is thrown after all were tried.
+    public func close() async throws {
+        var first: (any Error)?
+        for sink in pipeline.sinks {
+            do { try await sink.close() } catch { first = first ?? error }
+        }
+        if let first { throw first }
+    }
+
+    /// Runs `operation` until it succeeds, retrying retryable `PluginError`s with
+    /// jittered exponential backoff (a database that is down is waited for); any
+    /// other error, or cancellation, ends the attempt.
+    public func retrying<T>(
+        _ what: String, component: String, logger: Logger, _ operation: () async throws -> T
+    ) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await operation()
+            } catch let error as PluginError where error.isRetryable {
+                attempt += 1
+                if let limit = retry.maximumAttempts, attempt >= limit { throw error }
+                let delay = retry.delay(attempt: attempt)
+                logger.warning(
+                    "\(what) failed, retrying",
+                    metadata: [
+                        "component": "\(component)", "attempt": "\(attempt)",
+                        "retry_in_ms": "\(delay.totalNanoseconds / 1_000_000)", "error": "\(error.message)",
+                    ])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import AsyncHTTPClient
+import Core
+import Daemon
+import Foundation
+import Host
+import Logging
+import NIOCore
+import NIOHTTP1
+import PostgresSink
+import Prometheus
+import ServiceLifecycle
+import YAMLConfig
+
+/// The daemon under load on loopback, against the real PostgreSQL ledger:
+/// push ingest (samples/s over HTTP, request latency) and `GET /v1/usage`
+/// under 200 concurrent clients (latency percentiles).
+///
+/// Needs DATABASE_URL (a server where it may create a database); the database
+/// it creates is dropped at the end.
+enum LoadBench {
+    struct Plan {
+        /// Concurrent pushers, each one node.
+        var pushers = 4
+        /// Accounts per snapshot.
+        var accounts = 2_500
+        /// Snapshots (minutes) per pusher, one per request.
+        var minutes = 60
+        var usageClients = 200
+        var usageRequestsPerClient = 20
+    }
+
+    static func run(plan: Plan) async throws {
+        guard let server = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw BenchError(message: "load: set DATABASE_URL (scripts/pg-server.sh init DIR gives a server)")
+        }
+        let name = "bench_load_\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try Bench.timeShell("psql '\(server)' -qAt -c 'CREATE DATABASE \(name)' > /dev/null")
+        defer { _ = try? Bench.timeShell("psql '\(server)' -qAt -c 'DROP DATABASE \(name) WITH (FORCE)' > /dev/null") }
+        guard var components = URLComponents(string: server) else { throw BenchError(message: "bad DATABASE_URL") }
+        components.path = "/" + name
+        let url = components.string ?? server
+
+        var logger = Logger(label: "billing-bench")
+        logger.logLevel = .warning
+        let ledger = LedgerDatabase(url: try DatabaseURL(parsing: url), logger: logger)
+        _ = try await Migrator(database: ledger).migrate(now: Timestamp(secondsSinceEpoch: 1_767_225_600))
+        await ledger.shutdown()
+
+        let directory = try Bench.temporaryDirectory()
+        let yaml = """
+            version: 1
+            state:
+              store: postgres
+            sources:
+              edge_push:
+                type: xray_push
+                initial_sync: bill_from_zero
+            sinks:
+              ledger:
+                type: postgres
+                database_url_env: BENCH_LEDGER_URL
+                pool_size: 8
+            pipelines:
+              main:
+                sources: [edge_push]
+                sinks: [ledger]
+            service:
+              listen: 127.0.0.1:0
+              tokens:
+                - id: bench
+                  token_env: BENCH_TOKEN
+                  scopes: [ingest, billing:read]
+            """
+        let environment = ["BENCH_LEDGER_URL": url, "BENCH_TOKEN": "bench-token"]
+        let registry = PrometheusCollectorRegistry()
+        let context = PluginContext(
+            logger: logger, metrics: PrometheusMetricsFactory(registry: registry), clock: SystemClock(),
+            baseDirectory: directory, environment: { environment[$0] })
+        let node = try YAMLDocument.parse(yaml, file: "load.yaml")
+        let configuration = try ConfigLoader(registry: .builtIn()).load(root: node, file: "load.yaml", context: context)
+        let daemon = try BillingDaemon(
+            configuration: configuration, context: context, registry: registry, logger: logger)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let group = daemon.serviceGroup(signals: false) { listener, port in
+            if listener == .api { portSink.yield(port) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw BenchError(message: "the daemon did not listen") }
+            for engine in daemon.roster.engines { _ = await engine.waitUntilReady() }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: plan.usageClients)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            do {
+                try await push(plan: plan, port: port, client: client)
+                try await usage(plan: plan, port: port, client: client)
+            } catch {
+                try? await client.shutdown()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            try await client.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// One snapshot of `accounts` samples of node `node` at `minute` past 2026-01-01T00:00Z.
+    static func body(node: Int, minute: Int, accounts: Int) -> ByteBuffer {
+        let time = Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(minute) * 60).rfc3339(fractionalDigits: .none)
+        var text = #"{"collected_at":"\#(time)","node_id":"edge-\#(node)","env":"prod","samples":["#
+        for account in 0..<accounts {
+            let up = (minute + 1) * (1_000 + account % 97)
+            let down = (minute + 1) * (20_000 + account % 89)
+            if account > 0 { text += "," }
+            text += #"{"uuid":"acct-\#(account)","email":"a\#(account)@example.com","inbound_tag":"","#
+            text += #""uplink_bytes_total":\#(up),"downlink_bytes_total":\#(down)}"#
+        }
+        return ByteBuffer(string: text + "]}\n")
+    }
+
+    static func push(plan: Plan, port: Int, client: HTTPClient) async throws {
+        let bodies = (0..<plan.pushers).map { node in
+            (0..<plan.minutes).map { body(node: node, minute: $0, accounts: plan.accounts) }
+        }
+        let bytes = bodies.joined().reduce(0) { $0 + $1.readableBytes }
+        let (latencies, seconds) = try await Bench.time {
+            try await withThrowingTaskGroup(of: [Double].self) { group in
+                for node in 0..<plan.pushers {
+                    group.addTask {
+                        var latencies: [Double] = []
+                        for buffer in bodies[node] {
+                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/ingest/snapshots")
+                            request.method = .POST
+                            request.headers.add(name: "Authorization", value: "Bearer bench-token")
+                            request.body = .bytes(buffer)
+                            let start = ContinuousClock.now
+                            let response = try await client.execute(request, timeout: .seconds(120))
+                            _ = try await response.body.collect(upTo: 1 << 20)
+                            latencies.append(Bench.seconds(ContinuousClock.now - start))
+                            guard response.status == .ok else {
+                                throw BenchError(message: "push answered \(response.status.code)")
+                            }
+                        }
+                        return latencies
+                    }
+                }
+                var all: [Double] = []
+                for try await part in group { all += part }
+                return all
+            }
+        }
+        let samples = plan.pushers * plan.minutes * plan.accounts
+        report(
+            "push ingest over HTTP → postgres, \(plan.pushers) pushers × \(plan.minutes) snapshots × \(plan.accounts) samples (\(bytes / 1_000_000) MB)",
+            "\(Bench.format(Double(samples) / seconds)) samples/s; request p50 \(millis(percentile(latencies, 0.5))), p99 \(millis(percentile(latencies, 0.99)))",
+            "≥ 50,000 samples/s")
+    }
+
+    static func usage(plan: Plan, port: Int, client: HTTPClient) async throws {
+        let (latencies, seconds) = try await Bench.time {
+            try await withThrowingTaskGroup(of: [Double].self) { group in
+                for worker in 0..<plan.usageClients {
+                    group.addTask {
+                        var latencies: [Double] = []
+                        for round in 0..<plan.usageRequestsPerClient {
+                            let account = (worker * 7_919 + round * 104_729) % plan.accounts
+                            let url =
+                                "http://127.0.0.1:\(port)/v1/usage?subject=acct-\(account)"
+                                + "&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=hour"
+                            var request = HTTPClientRequest(url: url)
+                            request.headers.add(name: "Authorization", value: "Bearer bench-token")
+                            let start = ContinuousClock.now
+                            let response = try await client.execute(request, timeout: .seconds(60))
+                            _ = try await response.body.collect(upTo: 1 << 20)
+                            latencies.append(Bench.seconds(ContinuousClock.now - start))
+                            guard response.status == .ok else {
+                                throw BenchError(message: "usage answered \(response.status.code)")
+                            }
+                        }
+                        return latencies
+                    }
+                }
+                var all: [Double] = []
+                for try await part in group { all += part }
+                return all
+            }
+        }
+        let facts = plan.pushers * plan.minutes * plan.accounts * 2
+        report(
+            "GET /v1/usage (one subject, a day by hour), \(plan.usageClients) concurrent clients, ledger of \(facts / 1_000) K facts",
+            "p50 \(millis(percentile(latencies, 0.5))), p99 \(millis(percentile(latencies, 0.99))), \(Bench.format(Double(latencies.count) / seconds)) req/s",
+            "p99 < 50 ms")
+    }
+
+    /// One result in full (the table of `Bench.row` would cut these long lines).
+    static func report(_ name: String, _ ours: String, _ target: String) {
+        print("\(name)\n    ours: \(ours)\n    target: \(target)")
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+
+    static func millis(_ seconds: Double) -> String {
+        String(format: "%.1f ms", seconds * 1_000)
+    }
+}

@@ -1,0 +1,71 @@
+import Core
+import Foundation
+import Host
+import Testing
+import YAMLConfig
+
+@testable import Daemon
+
+@Suite("docs/openapi.yaml agrees with the routes")
+struct OpenAPITests {
+    static let file: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path + "/docs/openapi.yaml"
+    }()
+
+    struct Documented: Hashable {
+        var method: String
+        var path: String
+        var scope: String?
+        var statuses: Set<String>
+    }
+
+    static func documented() throws -> [Documented] {
+        let root = try YAMLDocument.load(path: file)
+        guard case .mapping(let top) = root.value, let paths = top.first(where: { $0.key == "paths" })?.value,
+            case .mapping(let pathEntries) = paths.value
+        else { throw HarnessError(message: "openapi.yaml has no paths mapping") }
+        var out: [Documented] = []
+        for path in pathEntries {
+            guard case .mapping(let operations) = path.value.value else { continue }
+            for operation in operations {
+                let scope = operation.value["x-scope"]?.scalar
+                var statuses: Set<String> = []
+                if case .mapping(let responses)? = operation.value["responses"]?.value {
+                    statuses = Set(responses.map(\.key))
+                }
+                out.append(
+                    Documented(
+                        method: operation.key.uppercased(), path: path.key, scope: scope, statuses: statuses))
+            }
+        }
+        return out
+    }
+
+    @Test("every route is documented with its method and scope, and nothing else is")
+    func sameRoutes() throws {
+        let documented = try Self.documented()
+        let fromDocument = Set(documented.map { "\($0.method) \($0.path) \($0.scope ?? "open")" })
+        let fromCode = Set(APIRoute.all.map { "\($0.method) \($0.path) \($0.scope?.rawValue ?? "open")" })
+        #expect(fromDocument == fromCode)
+        for operation in documented where operation.scope != nil {
+            #expect(operation.statuses.isSuperset(of: ["401", "403"]), "\(operation.method) \(operation.path)")
+        }
+    }
+
+    @Test("the running router serves exactly the documented routes")
+    func routerServesThem() async throws {
+        let documented = try Self.documented()
+        try await DaemonHarness.run(
+            config: PushIngestTests.config, files: PushIngestTests.files, environment: PushIngestTests.environment
+        ) { d in
+            for operation in documented {
+                let reply = try await d.request(operation.method, operation.path)
+                // Unauthenticated: a scoped route answers 401, an open one 200; never 404.
+                #expect(reply.status == (operation.scope == nil ? 200 : 401), "\(operation.path): \(reply.status)")
+            }
+            #expect(try await d.request("GET", "/v1/nothing-here").status == 404)
+        }
+    }
+}

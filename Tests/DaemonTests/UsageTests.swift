@@ -1,0 +1,101 @@
+import Core
+import Foundation
+import Logging
+import PostgresSink
+import Testing
+
+@testable import Daemon
+
+/// Push ingest into the real PostgreSQL ledger, read back through `GET /v1/usage`.
+@Suite("usage over HTTP from the ledger")
+struct UsageTests {
+    static let config = """
+        version: 1
+        state:
+          store: postgres
+        sources:
+          edge_push:
+            type: xray_push
+            initial_sync: bill_from_zero
+        sinks:
+          ledger:
+            type: postgres
+            database_url_env: LEDGER_URL
+        pipelines:
+          main:
+            sources: [edge_push]
+            sinks: [ledger]
+        service:
+          listen: 127.0.0.1:0
+          tokens:
+            - id: ops
+              token_env: OPS_TOKEN
+              scopes: [billing:read, billing:admin]
+            - id: pusher
+              token_env: PUSH_TOKEN
+              scopes: [ingest]
+        """
+
+    static func migrated(_ label: String) async throws -> TestDatabase {
+        let database = try TestDatabase(label)
+        let ledger = LedgerDatabase(
+            url: try DatabaseURL(parsing: database.url), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+        _ = try await Migrator(database: ledger).migrate(now: Timestamp(secondsSinceEpoch: 1_767_225_600))
+        await ledger.shutdown()
+        return database
+    }
+
+    static let usagePath =
+        "/v1/usage?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=day&metric=traffic.uplink_bytes"
+
+    @Test("pushed bytes are in the ledger exactly once; a replay and a rejected body change nothing")
+    func pushedUsage() async throws {
+        let database = try await Self.migrated("daemon_usage")
+        defer { database.drop() }
+        let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
+        try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+            let ready = try await d.request("GET", "/readyz")
+            #expect(ready.status == 200, "\(ready.body)")
+            let body = (0..<3).map { Snapshots.line(minute: $0, up: UInt64(1_000 * ($0 + 1)), down: 50) }
+                .joined(separator: "\n")
+            for attempt in 0..<2 {
+                let push = try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: body)
+                #expect(push.status == 200, "\(push.body)")
+                #expect(push.json["written_minutes"] as? Int == (attempt == 0 ? 3 : 0))
+            }
+            let bad =
+                body + "\n" + Snapshots.line(minute: 3, up: 9_999, down: 50).replacingOccurrences(of: "}]}", with: "}]")
+            #expect(try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: bad).status == 422)
+
+            let usage = try await d.request("GET", Self.usagePath, token: "r-ops")
+            #expect(usage.status == 200, "\(usage.body)")
+            let rows = try #require(
+                try JSONSerialization.jsonObject(with: Data(usage.body.utf8)) as? [[String: String]])
+            #expect(rows.count == 1)
+            #expect(rows.first?["subject"] == "u-1")
+            #expect(rows.first?["quantity"] == "3000")
+            #expect(rows.first?["period_start"] == "2026-01-01T00:00:00Z")
+        }
+    }
+
+    @Test(
+        "usage parameters are checked: 400 naming the parameter",
+        arguments: [
+            ("/v1/usage?to=2026-01-02T00:00:00Z", "from"),
+            ("/v1/usage?from=2026-01-01T00:00:00Z&to=yesterday", "to"),
+            ("/v1/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "before"),
+            ("/v1/usage?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=week", "granularity"),
+        ])
+    func badParameters(path: String, named: String) async throws {
+        let database = try await Self.migrated("daemon_usage_params")
+        defer { database.drop() }
+        let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
+        try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+            let reply = try await d.request("GET", path, token: "r-ops")
+            #expect(reply.status == 400)
+            let error = try #require(reply.json["error"] as? [String: String])
+            #expect(error["message"]?.contains(named) == true, "\(reply.body)")
+        }
+    }
+}
