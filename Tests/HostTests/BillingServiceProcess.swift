@@ -50,22 +50,7 @@ struct BillingServiceProcess {
     static func runAndKill(
         _ arguments: [String], environment: [String: String] = [:], when shouldKill: () -> Bool
     ) throws -> Bool {
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["posix_spawn": spawned]) }
+        let pid = try spawn(arguments, environment: environment, stdoutFile: "/dev/null")
         var status: Int32 = 0
         while true {
             let reaped = waitpid(pid, &status, WNOHANG)
@@ -109,6 +94,12 @@ struct BillingServiceProcess {
 
     /// Starts the executable and returns at once; stdout goes to `stdoutFile`.
     static func start(_ arguments: [String], stdoutFile: String, environment: [String: String] = [:]) throws -> Child {
+        Child(pid: try spawn(arguments, environment: environment, stdoutFile: stdoutFile), stdoutFile: stdoutFile)
+    }
+
+    /// posix_spawn of the executable (no Foundation Process: it is unreliable inside
+    /// the test process); stdout to `stdoutFile`, stderr to /dev/null.
+    static func spawn(_ arguments: [String], environment: [String: String], stdoutFile: String) throws -> pid_t {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -125,6 +116,6 @@ struct BillingServiceProcess {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["posix_spawn": spawned]) }
-        return Child(pid: pid, stdoutFile: stdoutFile)
+        return pid
     }
 }

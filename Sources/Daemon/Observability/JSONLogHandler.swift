@@ -1,3 +1,4 @@
+import Core
 import Foundation
 public import Logging
 
@@ -46,20 +47,5 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// A JSON string literal (control characters escaped).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { "\"" + JSONString.escaped(text) + "\"" }
 }
