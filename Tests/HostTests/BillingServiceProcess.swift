@@ -22,23 +22,7 @@ struct BillingServiceProcess {
 
     /// Runs to completion and captures the output.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try ChildProcess.run(executable: executable, arguments, environment: environment)
     }
 
     /// Starts the process and SIGKILLs it as soon as `shouldKill()` says so
@@ -97,9 +81,42 @@ struct BillingServiceProcess {
         Child(pid: try spawn(arguments, environment: environment, stdoutFile: stdoutFile), stdoutFile: stdoutFile)
     }
 
-    /// posix_spawn of the executable (no Foundation Process: it is unreliable inside
-    /// the test process); stdout to `stdoutFile`, stderr to /dev/null.
     static func spawn(_ arguments: [String], environment: [String: String], stdoutFile: String) throws -> pid_t {
+        try ChildProcess.spawn(
+            executable: executable, arguments, environment: environment, stdoutFile: stdoutFile, stderrFile: "/dev/null")
+    }
+}
+
+/// Child processes for tests, with posix_spawn and waitpid only.
+///
+/// Foundation's `Process.waitUntilExit` learns of the exit through a dispatch
+/// source, which runs on the same two threads as the cooperative pool: with
+/// both blocked in `waitUntilExit` (two tests at once) nobody ever hears the
+/// exit and the suite hangs. A blocking `waitpid` needs no other thread.
+enum ChildProcess {
+    static func run(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> BillingServiceProcess.Result
+    {
+        let directory = NSTemporaryDirectory() + "child-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pid = try spawn(
+            executable: executable, arguments, environment: environment, stdoutFile: directory + "/out",
+            stderrFile: directory + "/err")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return BillingServiceProcess.Result(
+            status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
+            stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+    }
+
+    /// Starts `executable` (a path, or a name looked up in PATH) with stdout and stderr to files.
+    static func spawn(
+        executable: String, _ arguments: [String], environment: [String: String], stdoutFile: String,
+        stderrFile: String
+    ) throws -> pid_t {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -111,10 +128,14 @@ struct BillingServiceProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned =
+            executable.contains("/")
+            ? posix_spawn(&pid, executable, &actions, nil, argv, envp)
+            : posix_spawnp(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["posix_spawn": spawned]) }
         return pid
     }

@@ -29,21 +29,9 @@ struct TestDatabase {
     func query(_ sql: String) throws -> String { try Self.psql(url, sql) }
 
     static func psql(_ url: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestDatabaseError(message: "psql failed: \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
+        let result = try ChildProcess.run(executable: "psql", [url, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+        guard result.status == 0 else { throw TestDatabaseError(message: "psql failed: \(result.stderr)") }
+        return result.stdout
     }
 }
 
