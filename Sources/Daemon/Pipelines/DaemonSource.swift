@@ -19,7 +19,8 @@ public struct DaemonSource: Sendable {
 
     /// Sorts a configured source into push or pull; exporter_pull sources are
     /// pulled one-shot (catch up, then return) on their own `interval`.
-    public init(source: any ObservationSource, pipeline: String, defaultInterval: Duration) {
+    /// `type` is the YAML `type:` (the Swift type's name when unknown).
+    public init(source: any ObservationSource, type: String?, pipeline: String, defaultInterval: Duration) {
         self.id = source.id
         self.pipeline = pipeline
         if let push = source as? XrayPushSource {
@@ -29,7 +30,7 @@ public struct DaemonSource: Sendable {
             self.type = "exporter_pull"
             self.feed = .pull(pull.oneShot(), interval: pull.settings.interval)
         } else {
-            self.type = String(describing: Swift.type(of: source))
+            self.type = type ?? String(describing: Swift.type(of: source))
             self.feed = .pull(source, interval: defaultInterval)
         }
     }
