@@ -120,8 +120,8 @@ let package = Package(
         .executableTarget(
             name: "BillingBench",
             dependencies: [
-                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "Host", "Daemon", "PostgresSink",
-                "YAMLConfig", asyncHTTPClient,
+                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "Host", "Daemon",
+                "PostgresSink", "YAMLConfig", asyncHTTPClient,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -150,8 +150,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", "FakeExporter", "WireFormats", asyncHTTPClient,
-                log,
+                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", "FakeExporter", "WireFormats",
+                asyncHTTPClient, log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
