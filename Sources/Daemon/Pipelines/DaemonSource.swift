@@ -5,6 +5,7 @@ public import XrayPush
 /// One configured source as the daemon runs it: the pipeline that owns it and
 /// how data arrives (pushed over HTTP, or pulled on an interval).
 public struct DaemonSource: Sendable {
+    /// How data of the source reaches its pipeline.
     public enum Feed: Sendable {
         /// `xray_push`: fed by `POST /v1/ingest/snapshots`.
         case push(XrayPushSource)
