@@ -151,8 +151,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", "FakeExporter", "WireFormats", asyncHTTPClient,
-                log,
+                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", "FakeExporter", "WireFormats",
+                asyncHTTPClient, log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

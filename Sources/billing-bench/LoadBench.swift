@@ -33,21 +33,46 @@ enum LoadBench {
         guard let server = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
             throw BenchError(message: "load: set DATABASE_URL (scripts/pg-server.sh init DIR gives a server)")
         }
+        var logger = Logger(label: "billing-bench")
+        logger.logLevel = .warning
+
+        // The HTTP, decoding and metering path with a local sink (fsync per batch).
+        let auditYAML = """
+            version: 1
+            state:
+              store: file
+              path: var/state
+            sources:
+              edge_push:
+                type: xray_push
+                initial_sync: bill_from_zero
+            sinks:
+              audit:
+                type: jsonl_audit
+                path: var/audit
+                fsync: true
+            pipelines:
+              main:
+                sources: [edge_push]
+                sinks: [audit]
+            \(serviceYAML)
+            """
+        try await withDaemon(yaml: auditYAML, environment: ["BENCH_TOKEN": "bench-token"], logger: logger) {
+            port, client in
+            try await push(plan: plan, port: port, client: client, sink: "jsonl_audit (fsync)")
+        }
+
+        // The production path: the PostgreSQL ledger, then usage queries on what was pushed.
         let name = "bench_load_\(UUID().uuidString.prefix(8).lowercased())"
         _ = try Bench.timeShell("psql '\(server)' -qAt -c 'CREATE DATABASE \(name)' > /dev/null")
         defer { _ = try? Bench.timeShell("psql '\(server)' -qAt -c 'DROP DATABASE \(name) WITH (FORCE)' > /dev/null") }
         guard var components = URLComponents(string: server) else { throw BenchError(message: "bad DATABASE_URL") }
         components.path = "/" + name
         let url = components.string ?? server
-
-        var logger = Logger(label: "billing-bench")
-        logger.logLevel = .warning
         let ledger = LedgerDatabase(url: try DatabaseURL(parsing: url), logger: logger)
         _ = try await Migrator(database: ledger).migrate(now: Timestamp(secondsSinceEpoch: 1_767_225_600))
         await ledger.shutdown()
-
-        let directory = try Bench.temporaryDirectory()
-        let yaml = """
+        let postgresYAML = """
             version: 1
             state:
               store: postgres
@@ -64,14 +89,31 @@ enum LoadBench {
               main:
                 sources: [edge_push]
                 sinks: [ledger]
-            service:
-              listen: 127.0.0.1:0
-              tokens:
-                - id: bench
-                  token_env: BENCH_TOKEN
-                  scopes: [ingest, billing:read]
+            \(serviceYAML)
             """
         let environment = ["BENCH_LEDGER_URL": url, "BENCH_TOKEN": "bench-token"]
+        try await withDaemon(yaml: postgresYAML, environment: environment, logger: logger) { port, client in
+            try await push(plan: plan, port: port, client: client, sink: "postgres")
+            try await usage(plan: plan, port: port, client: client)
+        }
+    }
+
+    static let serviceYAML = """
+        service:
+          listen: 127.0.0.1:0
+          tokens:
+            - id: bench
+              token_env: BENCH_TOKEN
+              scopes: [ingest, billing:read]
+        """
+
+    /// Runs the daemon of `yaml` in-process for the duration of `body` (given its port and a client).
+    static func withDaemon(
+        yaml: String, environment: [String: String], logger: Logger,
+        _ body: @Sendable (Int, HTTPClient) async throws -> Void
+    ) async throws {
+        let directory = try Bench.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = PrometheusCollectorRegistry()
         let context = PluginContext(
             logger: logger, metrics: PrometheusMetricsFactory(registry: registry), clock: SystemClock(),
@@ -91,11 +133,10 @@ enum LoadBench {
             for engine in daemon.roster.engines { _ = await engine.waitUntilReady() }
             var configuration = HTTPClient.Configuration()
             configuration.connectionPool = .init(
-                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: plan.usageClients)
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             do {
-                try await push(plan: plan, port: port, client: client)
-                try await usage(plan: plan, port: port, client: client)
+                try await body(port, client)
             } catch {
                 try? await client.shutdown()
                 await group.triggerGracefulShutdown()
@@ -121,7 +162,7 @@ enum LoadBench {
         return ByteBuffer(string: text + "]}\n")
     }
 
-    static func push(plan: Plan, port: Int, client: HTTPClient) async throws {
+    static func push(plan: Plan, port: Int, client: HTTPClient, sink: String) async throws {
         let bodies = (0..<plan.pushers).map { node in
             (0..<plan.minutes).map { body(node: node, minute: $0, accounts: plan.accounts) }
         }
@@ -154,7 +195,7 @@ enum LoadBench {
         }
         let samples = plan.pushers * plan.minutes * plan.accounts
         report(
-            "push ingest over HTTP → postgres, \(plan.pushers) pushers × \(plan.minutes) snapshots × \(plan.accounts) samples (\(bytes / 1_000_000) MB)",
+            "push ingest over HTTP → \(sink), \(plan.pushers) pushers × \(plan.minutes) snapshots × \(plan.accounts) samples (\(bytes / 1_000_000) MB)",
             "\(Bench.format(Double(samples) / seconds)) samples/s; request p50 \(millis(percentile(latencies, 0.5))), p99 \(millis(percentile(latencies, 0.99)))",
             "≥ 50,000 samples/s")
     }

@@ -76,6 +76,10 @@ struct CollectTests {
             let statuses = try #require(fresh.json["source_statuses"] as? [[String: Any]])
             #expect(statuses.map { $0["source_id"] as? String } == ["replay"])
             #expect(statuses.first?["last_error"] is NSNull)
+            let status = try await d.request("GET", "/v1/status", token: "t-ops")
+            let sources = try #require(status.json["sources"] as? [[String: Any]])
+            #expect(sources.first?["type"] as? String == "file_replay")
+            #expect(sources.first?["pipeline"] as? String == "main")
 
             let unknown = try await d.request("POST", "/v1/jobs/collect?source=nope", token: "t-ops")
             #expect(unknown.status == 404)

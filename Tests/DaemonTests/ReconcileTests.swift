@@ -99,39 +99,39 @@ struct ReconcileTests {
 
     @Test("after a collection the ledger matches the exporter; a changed minute is listed with both values")
     func againstTheLedger() async throws {
-        let database = try await UsageTests.migrated("daemon_reconcile")
-        defer { database.drop() }
-        let server = FakeExporterServer(
-            scenario: FakeExporterScenario(nodeID: "edge-1", env: "prod", snapshots: Self.recentSnapshots()),
-            token: nil)
-        try await server.withRunning { port in
-            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops"]
-            try await DaemonHarness.run(config: Self.config(port: port), environment: environment) { d in
-                // jitter 0: the scheduled collection runs at start.
-                let collected = try await d.request("POST", "/v1/jobs/collect", token: "r-ops")
-                #expect(collected.status == 200, "\(collected.body)")
-                let since = SystemClock().now().adding(.seconds(-3600)).rfc3339(fractionalDigits: .none)
-                let first = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops")
-                #expect(first.status == 200, "\(first.body)")
-                #expect(first.json["status"] as? String == "ok", "\(first.body)")
-                let report = try #require((first.json["sources"] as? [[String: Any]])?.first)
-                #expect(report["matches"] as? Bool == true)
-                #expect(report["difference_count"] as? Int == 0)
+        try await UsageTests.withLedger("daemon_reconcile") { database in
+            let server = FakeExporterServer(
+                scenario: FakeExporterScenario(nodeID: "edge-1", env: "prod", snapshots: Self.recentSnapshots()),
+                token: nil)
+            try await server.withRunning { port in
+                let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops"]
+                try await DaemonHarness.run(config: Self.config(port: port), environment: environment) { d in
+                    // jitter 0: the scheduled collection runs at start.
+                    let collected = try await d.request("POST", "/v1/jobs/collect", token: "r-ops")
+                    #expect(collected.status == 200, "\(collected.body)")
+                    let since = SystemClock().now().adding(.seconds(-3600)).rfc3339(fractionalDigits: .none)
+                    let first = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops")
+                    #expect(first.status == 200, "\(first.body)")
+                    #expect(first.json["status"] as? String == "ok", "\(first.body)")
+                    let report = try #require((first.json["sources"] as? [[String: Any]])?.first)
+                    #expect(report["matches"] as? Bool == true)
+                    #expect(report["difference_count"] as? Int == 0)
 
-                try TestDatabase.psql(
-                    database.url,
-                    "UPDATE billing.minute_totals SET quantity = quantity + 5 WHERE (series_id, minute) IN "
-                        + "(SELECT series_id, minute FROM billing.minute_totals WHERE subject = 'acct-1' "
-                        + "AND metric = 'traffic.uplink_bytes' ORDER BY minute LIMIT 1)")
-                let second = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops")
-                #expect(second.json["status"] as? String == "partial", "\(second.body)")
-                let changed = try #require((second.json["sources"] as? [[String: Any]])?.first)
-                #expect(changed["matches"] as? Bool == false)
-                #expect(changed["difference_count"] as? Int == 1)
-                let difference = try #require((changed["differences"] as? [[String: Any]])?.first)
-                #expect(difference["subject"] as? String == "acct-1")
-                #expect(difference["ledger"] as? String == "22")
-                #expect(difference["exporter"] as? String == "17")
+                    try await TestDatabase.psql(
+                        database.url,
+                        "UPDATE billing.minute_totals SET quantity = quantity + 5 WHERE (series_id, minute) IN "
+                            + "(SELECT series_id, minute FROM billing.minute_totals WHERE subject = 'acct-1' "
+                            + "AND metric = 'traffic.uplink_bytes' ORDER BY minute LIMIT 1)")
+                    let second = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops")
+                    #expect(second.json["status"] as? String == "partial", "\(second.body)")
+                    let changed = try #require((second.json["sources"] as? [[String: Any]])?.first)
+                    #expect(changed["matches"] as? Bool == false)
+                    #expect(changed["difference_count"] as? Int == 1)
+                    let difference = try #require((changed["differences"] as? [[String: Any]])?.first)
+                    #expect(difference["subject"] as? String == "acct-1")
+                    #expect(difference["ledger"] as? String == "22")
+                    #expect(difference["exporter"] as? String == "17")
+                }
             }
         }
     }

@@ -56,6 +56,11 @@ struct ServeProcessTests {
             }
         }
 
+        /// SIGKILLs the child if a failed expectation left it running.
+        func killIfRunning() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+
         var text: String { log.data.withLock { String(decoding: $0, as: UTF8.self) } }
 
         /// The bound port from the `listening` log line.
@@ -108,6 +113,7 @@ struct ServeProcessTests {
         let child = try Child(
             arguments: ["serve", "--config", dir + "/plugins.yaml", "--log-level", "debug"],
             environment: ["OPS_TOKEN": Self.opsToken])
+        defer { child.killIfRunning() }
         let port = try await child.port()
         #expect(
             try await post(port: port, path: "/v1/ingest/snapshots", token: Self.pushToken, body: PushIngestTests.body)
@@ -135,6 +141,7 @@ struct ServeProcessTests {
         let child = try Child(
             arguments: ["serve", "--config", dir + "/plugins.yaml", "--log-format", "text"],
             environment: ["OPS_TOKEN": Self.opsToken])
+        defer { child.killIfRunning() }
         _ = try await child.port()
         kill(child.process.processIdentifier, SIGINT)
         let status = await child.exit.value
@@ -147,6 +154,7 @@ struct ServeProcessTests {
     func unsetToken() async throws {
         let dir = try setUp()
         let child = try Child(arguments: ["serve", "--config", dir + "/plugins.yaml"], environment: [:])
+        defer { child.killIfRunning() }
         let status = await child.exit.value
         #expect(status == 2)
         #expect(child.text.contains("OPS_TOKEN"))

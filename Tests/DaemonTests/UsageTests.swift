@@ -36,14 +36,21 @@ struct UsageTests {
               scopes: [ingest]
         """
 
-    static func migrated(_ label: String) async throws -> TestDatabase {
-        let database = try TestDatabase(label)
-        let ledger = LedgerDatabase(
-            url: try DatabaseURL(parsing: database.url), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        )
-        _ = try await Migrator(database: ledger).migrate(now: Timestamp(secondsSinceEpoch: 1_767_225_600))
-        await ledger.shutdown()
-        return database
+    /// A fresh, migrated ledger database for the duration of `body`.
+    static func withLedger<T: Sendable>(_ label: String, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        try await TestDatabase.with(label) { database in
+            let ledger = LedgerDatabase(
+                url: try DatabaseURL(parsing: database.url),
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            do {
+                _ = try await Migrator(database: ledger).migrate(now: Timestamp(secondsSinceEpoch: 1_767_225_600))
+            } catch {
+                await ledger.shutdown()
+                throw error
+            }
+            await ledger.shutdown()
+            return try await body(database)
+        }
     }
 
     static let usagePath =
@@ -51,31 +58,32 @@ struct UsageTests {
 
     @Test("pushed bytes are in the ledger exactly once; a replay and a rejected body change nothing")
     func pushedUsage() async throws {
-        let database = try await Self.migrated("daemon_usage")
-        defer { database.drop() }
-        let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
-        try await DaemonHarness.run(config: Self.config, environment: environment) { d in
-            let ready = try await d.request("GET", "/readyz")
-            #expect(ready.status == 200, "\(ready.body)")
-            let body = (0..<3).map { Snapshots.line(minute: $0, up: UInt64(1_000 * ($0 + 1)), down: 50) }
-                .joined(separator: "\n")
-            for attempt in 0..<2 {
-                let push = try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: body)
-                #expect(push.status == 200, "\(push.body)")
-                #expect(push.json["written_minutes"] as? Int == (attempt == 0 ? 3 : 0))
-            }
-            let bad =
-                body + "\n" + Snapshots.line(minute: 3, up: 9_999, down: 50).replacingOccurrences(of: "}]}", with: "}]")
-            #expect(try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: bad).status == 422)
+        try await Self.withLedger("daemon_usage") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
+            try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                let ready = try await d.request("GET", "/readyz")
+                #expect(ready.status == 200, "\(ready.body)")
+                let body = (0..<3).map { Snapshots.line(minute: $0, up: UInt64(1_000 * ($0 + 1)), down: 50) }
+                    .joined(separator: "\n")
+                for attempt in 0..<2 {
+                    let push = try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: body)
+                    #expect(push.status == 200, "\(push.body)")
+                    #expect(push.json["written_minutes"] as? Int == (attempt == 0 ? 3 : 0))
+                }
+                let bad =
+                    body + "\n"
+                    + Snapshots.line(minute: 3, up: 9_999, down: 50).replacingOccurrences(of: "}]}", with: "}]")
+                #expect(try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: bad).status == 422)
 
-            let usage = try await d.request("GET", Self.usagePath, token: "r-ops")
-            #expect(usage.status == 200, "\(usage.body)")
-            let rows = try #require(
-                try JSONSerialization.jsonObject(with: Data(usage.body.utf8)) as? [[String: String]])
-            #expect(rows.count == 1)
-            #expect(rows.first?["subject"] == "u-1")
-            #expect(rows.first?["quantity"] == "3000")
-            #expect(rows.first?["period_start"] == "2026-01-01T00:00:00Z")
+                let usage = try await d.request("GET", Self.usagePath, token: "r-ops")
+                #expect(usage.status == 200, "\(usage.body)")
+                let rows = try #require(
+                    try JSONSerialization.jsonObject(with: Data(usage.body.utf8)) as? [[String: String]])
+                #expect(rows.count == 1)
+                #expect(rows.first?["subject"] == "u-1")
+                #expect(rows.first?["quantity"] == "3000")
+                #expect(rows.first?["period_start"] == "2026-01-01T00:00:00Z")
+            }
         }
     }
 
@@ -88,14 +96,14 @@ struct UsageTests {
             ("/v1/usage?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=week", "granularity"),
         ])
     func badParameters(path: String, named: String) async throws {
-        let database = try await Self.migrated("daemon_usage_params")
-        defer { database.drop() }
-        let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
-        try await DaemonHarness.run(config: Self.config, environment: environment) { d in
-            let reply = try await d.request("GET", path, token: "r-ops")
-            #expect(reply.status == 400)
-            let error = try #require(reply.json["error"] as? [String: String])
-            #expect(error["message"]?.contains(named) == true, "\(reply.body)")
+        try await Self.withLedger("daemon_usage_params") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
+            try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                let reply = try await d.request("GET", path, token: "r-ops")
+                #expect(reply.status == 400)
+                let error = try #require(reply.json["error"] as? [String: String])
+                #expect(error["message"]?.contains(named) == true, "\(reply.body)")
+            }
         }
     }
 }

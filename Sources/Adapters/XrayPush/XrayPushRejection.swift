@@ -1,5 +1,6 @@
 /// Why a pushed body was refused as a whole (nothing of it is applied).
 public struct XrayPushRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Which HTTP answer the refusal maps to.
     public enum Kind: Sendable, Hashable {
         /// Over `max_body_bytes` (HTTP 413).
         case tooLarge

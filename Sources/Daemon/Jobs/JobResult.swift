@@ -4,6 +4,7 @@ public import Core
 /// UPSTREAMS §2 says: what `/v1/jobs/*`, `/v1/ingest/snapshots` and
 /// `/v1/status` answer. Timestamps are RFC 3339 text; counts are exact integers.
 public struct JobResult: Sendable, Equatable, Encodable {
+    /// `ok`: everything succeeded; `partial`: some parts failed; `error`: all failed; `disabled`: nothing to do.
     public enum Status: String, Sendable, Equatable, Encodable {
         case ok, partial, error, disabled
     }

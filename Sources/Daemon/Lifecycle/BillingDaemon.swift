@@ -65,7 +65,9 @@ public struct BillingDaemon: Sendable {
                 PipelineEngine(committer: committer, sources: pipeline.sources, logger: logger, metrics: metrics))
             for source in pipeline.sources {
                 sources.append(
-                    DaemonSource(source: source, pipeline: pipeline.id, defaultInterval: settings.collectInterval))
+                    DaemonSource(
+                        source: source, type: configuration.sourceTypes[source.id], pipeline: pipeline.id,
+                        defaultInterval: settings.collectInterval))
             }
         }
         self.ledgers = ledgers

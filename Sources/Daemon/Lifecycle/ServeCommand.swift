@@ -65,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
                 "config": "\(config)", "pipelines": "\(configuration.pipelines.count)",
                 "sources": "\(daemon.roster.sources.count)", "tokens": "\(daemon.settings.tokens.count)",
             ])
+        if daemon.settings.tokens.isEmpty {
+            logger.warning("service.tokens is empty: only /healthz, /readyz and /metrics can be called")
+        }
         let watcher = Task { await SecondSignalExit.watch(logger: logger) }
         defer { watcher.cancel() }
         do {

@@ -5,6 +5,7 @@ public import XrayPush
 /// One configured source as the daemon runs it: the pipeline that owns it and
 /// how data arrives (pushed over HTTP, or pulled on an interval).
 public struct DaemonSource: Sendable {
+    /// How data of the source reaches its pipeline.
     public enum Feed: Sendable {
         /// `xray_push`: fed by `POST /v1/ingest/snapshots`.
         case push(XrayPushSource)
@@ -19,7 +20,8 @@ public struct DaemonSource: Sendable {
 
     /// Sorts a configured source into push or pull; exporter_pull sources are
     /// pulled one-shot (catch up, then return) on their own `interval`.
-    public init(source: any ObservationSource, pipeline: String, defaultInterval: Duration) {
+    /// `type` is the YAML `type:` (the Swift type's name when unknown).
+    public init(source: any ObservationSource, type: String?, pipeline: String, defaultInterval: Duration) {
         self.id = source.id
         self.pipeline = pipeline
         if let push = source as? XrayPushSource {
@@ -29,7 +31,7 @@ public struct DaemonSource: Sendable {
             self.type = "exporter_pull"
             self.feed = .pull(pull.oneShot(), interval: pull.settings.interval)
         } else {
-            self.type = String(describing: Swift.type(of: source))
+            self.type = type ?? String(describing: Swift.type(of: source))
             self.feed = .pull(source, interval: defaultInterval)
         }
     }

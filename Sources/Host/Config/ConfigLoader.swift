@@ -64,6 +64,7 @@ public struct ConfigLoader: Sendable {
         // Components, in document order.
         let sourceMap = top.map("sources", required: true)
         var sources: [(id: String, source: any ObservationSource)] = []
+        var sourceTypes: [String: String] = [:]
         for id in sourceMap?.keys ?? [] {
             guard let entry = sourceMap?.map(id) else { continue }
             guard let type = entry.string("type", required: true) else {
@@ -77,6 +78,7 @@ public struct ConfigLoader: Sendable {
             }
             if let source = factory.makeSource(id: id, config: entry, context: context) {
                 sources.append((id, source))
+                sourceTypes[id] = type
             }
         }
 
@@ -211,7 +213,7 @@ public struct ConfigLoader: Sendable {
         guard otherErrors.isEmpty else { throw ConfigurationInvalid(errors: otherErrors) }
         return HostConfiguration(
             file: file, version: version, state: state, pricing: pricing, pipelines: pipelines, sources: sources,
-            service: service)
+            sourceTypes: sourceTypes, service: service)
     }
 
     static func list(_ names: [String]) -> String {

@@ -26,6 +26,8 @@ public struct HostConfiguration: Sendable {
     public var pipelines: [Pipeline]
     /// Every source by id, in document order (also those no pipeline uses, e.g. for `generate`).
     public var sources: [(id: String, source: any ObservationSource)]
+    /// The YAML `type:` of every source, by id (for status pages and logs).
+    public var sourceTypes: [String: String] = [:]
     /// The `service:` section (the daemon's listener and tokens); `nil` when absent.
     public var service: ServiceSettings? = nil
 }
