@@ -16,6 +16,8 @@ import Synchronization
 struct DaemonHarness {
     let directory: String
     let port: Int
+    /// The port of `service.probe_listen`, when configured.
+    let probePort: Int?
     let daemon: BillingDaemon
     let client: HTTPClient
 
@@ -53,16 +55,20 @@ struct DaemonHarness {
             file: directory + "/plugins.yaml", context: context)
         let daemon = try BillingDaemon(
             configuration: configuration, context: context, registry: registry, logger: logger)
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let group = daemon.serviceGroup(signals: false) { listener, port in
-            if listener == .api { portSink.yield(port) }
-        }
+        let (ports, portSink) = AsyncStream.makeStream(of: (BillingDaemon.Listener, Int).self)
+        let group = daemon.serviceGroup(signals: false) { listener, port in portSink.yield((listener, port)) }
+        let wantsProbes = daemon.settings.probePort != nil
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw HarnessError(message: "the daemon did not listen") }
+            var bound: [BillingDaemon.Listener: Int] = [:]
+            for await (listener, port) in ports {
+                bound[listener] = port
+                if bound[.api] != nil, !wantsProbes || bound[.probes] != nil { break }
+            }
+            guard let port = bound[.api] else { throw HarnessError(message: "the daemon did not listen") }
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let harness = DaemonHarness(directory: directory, port: port, daemon: daemon, client: client)
+            let harness = DaemonHarness(
+                directory: directory, port: port, probePort: bound[.probes], daemon: daemon, client: client)
             do {
                 try await harness.waitUntilReady()
                 let result = try await body(harness)
@@ -88,9 +94,9 @@ struct DaemonHarness {
     }
 
     func request(
-        _ method: String, _ path: String, token: String? = nil, body: String? = nil
+        _ method: String, _ path: String, token: String? = nil, body: String? = nil, port: Int? = nil
     ) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port ?? self.port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }

@@ -108,7 +108,9 @@ public struct ServiceSettings: Sendable, Hashable {
             if let id, let secret { settings.tokens.append(Token(id: id, secret: secret, scopes: scopes)) }
         }
         map.finish()
-        if let probePort = settings.probePort, probePort == settings.port, settings.probeHost == settings.host {
+        if let probePort = settings.probePort, probePort != 0, probePort == settings.port,
+            settings.probeHost == settings.host
+        {
             map.problem("probe_listen", "must differ from listen")
         }
         return map.diagnostics.problems.count == before ? settings : nil
