@@ -83,7 +83,8 @@ struct BillingServiceProcess {
 
     static func spawn(_ arguments: [String], environment: [String: String], stdoutFile: String) throws -> pid_t {
         try ChildProcess.spawn(
-            executable: executable, arguments, environment: environment, stdoutFile: stdoutFile, stderrFile: "/dev/null")
+            executable: executable, arguments, environment: environment, stdoutFile: stdoutFile, stderrFile: "/dev/null"
+        )
     }
 }
 
