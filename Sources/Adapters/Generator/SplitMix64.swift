@@ -2,12 +2,13 @@
 ///
 /// Exists so a run is a pure function of the seed on every platform and Swift
 /// version (the standard library's generator is neither seedable nor stable).
+/// Public for the benchmarks' data, which must be as reproducible.
 /// Every snapshot draws from its own instance keyed by (seed, stream, tick), so
 /// the numbers never depend on what was generated before.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
@@ -16,7 +17,7 @@ struct SplitMix64: RandomNumberGenerator {
         state = Self.mix(seed ^ Self.mix(stream &* 0x9E37_79B9_7F4A_7C15 ^ Self.mix(tick &+ 0x632B_E59B_D9B4_E019)))
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return Self.mix(state)
     }
