@@ -177,13 +177,8 @@ enum LoadBench {
                             request.method = .POST
                             request.headers.add(name: "Authorization", value: "Bearer bench-token")
                             request.body = .bytes(buffer)
-                            let start = ContinuousClock.now
-                            let response = try await client.execute(request, timeout: .seconds(120))
-                            _ = try await response.body.collect(upTo: 1 << 20)
-                            latencies.append(Bench.seconds(ContinuousClock.now - start))
-                            guard response.status == .ok else {
-                                throw BenchError(message: "push answered \(response.status.code)")
-                            }
+                            latencies.append(
+                                try await timed(request, client: client, timeout: .seconds(120), what: "push"))
                         }
                         return latencies
                     }
@@ -200,6 +195,18 @@ enum LoadBench {
             "≥ 50,000 samples/s")
     }
 
+    /// Sends `request` and reads its body; the seconds it took. Any status but 200 is an error.
+    static func timed(_ request: HTTPClientRequest, client: HTTPClient, timeout: TimeAmount, what: String)
+        async throws -> Double
+    {
+        let start = ContinuousClock.now
+        let response = try await client.execute(request, timeout: timeout)
+        _ = try await response.body.collect(upTo: 1 << 20)
+        let seconds = Bench.seconds(ContinuousClock.now - start)
+        guard response.status == .ok else { throw BenchError(message: "\(what) answered \(response.status.code)") }
+        return seconds
+    }
+
     static func usage(plan: Plan, port: Int, client: HTTPClient) async throws {
         let (latencies, seconds) = try await Bench.time {
             try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -213,13 +220,8 @@ enum LoadBench {
                                 + "&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=hour"
                             var request = HTTPClientRequest(url: url)
                             request.headers.add(name: "Authorization", value: "Bearer bench-token")
-                            let start = ContinuousClock.now
-                            let response = try await client.execute(request, timeout: .seconds(60))
-                            _ = try await response.body.collect(upTo: 1 << 20)
-                            latencies.append(Bench.seconds(ContinuousClock.now - start))
-                            guard response.status == .ok else {
-                                throw BenchError(message: "usage answered \(response.status.code)")
-                            }
+                            latencies.append(
+                                try await timed(request, client: client, timeout: .seconds(60), what: "usage"))
                         }
                         return latencies
                     }
