@@ -1,5 +1,4 @@
 import Core
-import Foundation
 import Rating
 
 /// Reads explicit start/stop notifications for `billing-service rate --activity`
@@ -14,13 +13,6 @@ import Rating
 /// so its span starts before any period; a span still open at the end runs to the
 /// end of the period.
 enum ActivityFile {
-    struct Problem: Error, CustomStringConvertible {
-        var file: String
-        var line: Int
-        var message: String
-        var description: String { "\(file):\(line): \(message)" }
-    }
-
     struct Event {
         var subject: String
         var dimension: Core.Dimension?
@@ -33,23 +25,12 @@ enum ActivityFile {
     static let beforeAnyPeriod = Timestamp(nanosecondsSinceEpoch: 0)
 
     static func read(path: String) throws -> [ActivitySpan] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem(file: path, line: 0, message: "cannot read the file")
-        }
-        var events: [Event] = []
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-            events.append(try event(Data(line), file: path, line: lineNumber))
-        }
-        return spans(of: events)
+        try spans(of: JSONLinesFile.objects(path: path).map { try event($0.object, file: path, line: $0.line) })
     }
 
-    static func event(_ line: Data, file: String, line lineNumber: Int) throws -> Event {
-        func problem(_ message: String) -> Problem { Problem(file: file, line: lineNumber, message: message) }
-        guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
-            throw problem("not a JSON object")
+    static func event(_ object: [String: Any], file: String, line lineNumber: Int) throws -> Event {
+        func problem(_ message: String) -> JSONLinesFile.Problem {
+            JSONLinesFile.Problem(file: file, line: lineNumber, message: message)
         }
         let known: Set<String> = ["subject", "event", "time", "dimensions"]
         if let unknown = object.keys.filter({ !known.contains($0) }).sorted().first {

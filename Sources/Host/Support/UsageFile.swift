@@ -11,36 +11,22 @@ import Foundation
 /// The audit's usage lines have this shape, so `grep '"kind":"usage"'` of an
 /// audit file is a valid usage file.
 enum UsageFile {
-    struct Problem: Error, CustomStringConvertible {
-        var file: String
-        var line: Int
-        var message: String
-        var description: String { "\(file):\(line): \(message)" }
-    }
-
     static func read(path: String) throws -> [UsageFact] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem(file: path, line: 0, message: "cannot read the file")
-        }
         var facts: [UsageFact] = []
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                throw Problem(file: path, line: lineNumber, message: "not a JSON object")
-            }
+        for (lineNumber, object) in try JSONLinesFile.objects(path: path) {
             if let kind = object["kind"] as? String, kind != "usage" { continue }
             func string(_ key: String) throws -> String {
                 guard let value = object[key] as? String, !value.isEmpty else {
-                    throw Problem(file: path, line: lineNumber, message: "\"\(key)\" must be a non-empty string")
+                    throw JSONLinesFile.Problem(
+                        file: path, line: lineNumber, message: "\"\(key)\" must be a non-empty string")
                 }
                 return value
             }
             let subject = try string("subject")
             let metric = try string("metric")
             guard let minute = Timestamp(rfc3339: try string("minute")) else {
-                throw Problem(file: path, line: lineNumber, message: "\"minute\" is not an RFC 3339 timestamp")
+                throw JSONLinesFile.Problem(
+                    file: path, line: lineNumber, message: "\"minute\" is not an RFC 3339 timestamp")
             }
             let quantity: UInt64
             if let text = object["quantity"] as? String, let value = UInt64(text) {
@@ -48,13 +34,14 @@ enum UsageFile {
             } else if let number = object["quantity"] as? NSNumber, let value = UInt64(number.stringValue) {
                 quantity = value
             } else {
-                throw Problem(
+                throw JSONLinesFile.Problem(
                     file: path, line: lineNumber, message: "\"quantity\" must be a non-negative integer (base units)")
             }
             var dimensions: [Core.Dimension] = []
             if let labels = object["dimensions"] {
                 guard let labels = labels as? [String: String] else {
-                    throw Problem(file: path, line: lineNumber, message: "\"dimensions\" must be an object of strings")
+                    throw JSONLinesFile.Problem(
+                        file: path, line: lineNumber, message: "\"dimensions\" must be an object of strings")
                 }
                 dimensions = labels.map { Core.Dimension($0.key, $0.value) }
             }
