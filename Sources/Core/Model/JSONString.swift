@@ -1,6 +1,9 @@
 /// JSON string escaping (RFC 8259) for the human-facing JSON reports (`rate`,
 /// `price`, `usage`): one place, so every report escapes labels the same way.
 public enum JSONString {
+    /// `text` as a JSON string literal, with its quotes.
+    public static func quoted(_ text: String) -> String { "\"" + escaped(text) + "\"" }
+
     /// `text` with quote, backslash and control characters escaped (no surrounding quotes).
     public static func escaped(_ text: String) -> String {
         var out = ""

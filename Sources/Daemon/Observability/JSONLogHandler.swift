@@ -32,10 +32,11 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = "{\"time\":" + Self.quoted(Self.now()) + ",\"level\":" + Self.quoted(event.level.rawValue)
-        line += ",\"label\":" + Self.quoted(label) + ",\"message\":" + Self.quoted("\(event.message)")
+        var line =
+            "{\"time\":" + JSONString.quoted(Self.now()) + ",\"level\":" + JSONString.quoted(event.level.rawValue)
+        line += ",\"label\":" + JSONString.quoted(label) + ",\"message\":" + JSONString.quoted("\(event.message)")
         for key in merged.keys.sorted() where !["time", "level", "label", "message"].contains(key) {
-            line += "," + Self.quoted(key) + ":" + Self.quoted(merged[key].map { "\($0)" } ?? "")
+            line += "," + JSONString.quoted(key) + ":" + JSONString.quoted(merged[key].map { "\($0)" } ?? "")
         }
         write(line + "}\n")
     }
@@ -46,6 +47,4 @@ public struct JSONLogHandler: LogHandler {
         return formatter.string(from: Date())
     }
 
-    /// A JSON string literal (control characters escaped).
-    static func quoted(_ text: String) -> String { "\"" + JSONString.escaped(text) + "\"" }
 }

@@ -34,7 +34,7 @@ public enum UsageReport {
         guard !rows.isEmpty else { return "[]\n" }
         var out = "[\n"
         for (i, row) in rows.enumerated() {
-            let members = zip(fields, values(row)).map { "\(jsonString($0)):\(jsonString($1))" }
+            let members = zip(fields, values(row)).map { "\(JSONString.quoted($0)):\(JSONString.quoted($1))" }
             out += "  {" + members.joined(separator: ",") + "}" + (i == rows.count - 1 ? "\n" : ",\n")
         }
         return out + "]\n"
@@ -76,8 +76,6 @@ public enum UsageReport {
         }
         return ([format(header)] + body.map(format)).joined(separator: "\n") + "\n"
     }
-
-    static func jsonString(_ text: String) -> String { "\"" + JSONString.escaped(text) + "\"" }
 
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }

@@ -151,28 +151,9 @@ struct FactCopyEncoder {
         var out = "{"
         for (i, d) in dimensions.enumerated() {
             if i > 0 { out += "," }
-            out += jsonString(d.key) + ":" + jsonString(d.value)
+            out += JSONString.quoted(d.key) + ":" + JSONString.quoted(d.value)
         }
         return out + "}"
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        let hex = Array("0123456789abcdef".utf8)
-        for c in text.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x00..<0x20:
-                out += Array("\\u00".utf8) + [hex[Int(c >> 4)], hex[Int(c & 0x0f)]]
-            default: out.append(c)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Text that needs no escaping (ids, numbers, timestamps we formatted).

@@ -103,20 +103,13 @@ struct LedgerWriter {
         async throws -> Int
     {
         let (rows, count) = sums
-        try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.totalsStagingTable) (
-                        series_id uuid NOT NULL, minute timestamptz NOT NULL, currency text NOT NULL,
-                        source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
-                        quantity numeric(39,0) NOT NULL, amount numeric(38,18) NOT NULL, fact_count bigint NOT NULL
-                    ) ON COMMIT DELETE ROWS
-                    """), logger: logger)
-        try await connection.copyFrom(
-            table: Self.totalsStagingTable, columns: MinuteTotalsCopyEncoder.columns, logger: logger
-        ) { writer in
-            for chunk in rows { try await writer.write(chunk) }
-        }
+        try await copy(
+            rows, into: Self.totalsStagingTable, columns: MinuteTotalsCopyEncoder.columns,
+            definition: """
+                series_id uuid NOT NULL, minute timestamptz NOT NULL, currency text NOT NULL,
+                source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
+                quantity numeric(39,0) NOT NULL, amount numeric(38,18) NOT NULL, fact_count bigint NOT NULL
+                """, on: connection)
         try await connection.query(
             """
             INSERT INTO \(unescaped: schema.minuteTotals) AS t (
@@ -135,24 +128,30 @@ struct LedgerWriter {
     /// COPYs `facts` into the temporary staging table (emptied at each commit).
     private func stage(_ facts: [UsageFact], on connection: PostgresConnection) async throws {
         var encoder = FactCopyEncoder()
-        let rows = encoder.encode(facts)
+        try await copy(
+            encoder.encode(facts), into: Self.stagingTable, columns: FactCopyEncoder.columns,
+            definition: """
+                fact_id uuid NOT NULL, minute timestamptz NOT NULL, series_id uuid NOT NULL,
+                source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
+                dimensions jsonb NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL,
+                from_ns bigint NOT NULL, to_ns bigint NOT NULL, quantity numeric(20,0) NOT NULL,
+                flags smallint NOT NULL, amount numeric(38,18) NOT NULL, currency text NOT NULL,
+                price_book text NOT NULL
+                """, on: connection)
+    }
+
+    /// COPYs `rows` into a temporary table made on first use with `definition`.
+    /// Pooled connections keep the table; ON COMMIT DELETE ROWS empties it at each
+    /// commit and a rollback discards this batch's rows.
+    private func copy(
+        _ rows: [ByteBuffer], into table: String, columns: [String], definition: String,
+        on connection: PostgresConnection
+    ) async throws {
         try await connection.query(
             PostgresQuery(
-                unsafeSQL: """
-                    CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.stagingTable) (
-                        fact_id uuid NOT NULL, minute timestamptz NOT NULL, series_id uuid NOT NULL,
-                        source text NOT NULL, subject text NOT NULL, metric text NOT NULL,
-                        dimensions jsonb NOT NULL, from_at timestamptz NOT NULL, to_at timestamptz NOT NULL,
-                        from_ns bigint NOT NULL, to_ns bigint NOT NULL, quantity numeric(20,0) NOT NULL,
-                        flags smallint NOT NULL, amount numeric(38,18) NOT NULL, currency text NOT NULL,
-                        price_book text NOT NULL
-                    ) ON COMMIT DELETE ROWS
-                    """), logger: logger)
-        // Pooled connections keep the temporary table; ON COMMIT DELETE ROWS empties
-        // it at each commit and a rollback discards this batch's rows.
-        try await connection.copyFrom(
-            table: Self.stagingTable, columns: FactCopyEncoder.columns, logger: logger
-        ) { writer in
+                unsafeSQL: "CREATE TEMPORARY TABLE IF NOT EXISTS \(table) (\(definition)) ON COMMIT DELETE ROWS"),
+            logger: logger)
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
             for chunk in rows { try await writer.write(chunk) }
         }
     }
