@@ -41,7 +41,7 @@ enum PullBench {
             scenario: FakeExporterScenario(nodeID: "edge", env: "production", snapshots: snapshots), token: nil,
             logger: logger)
         let rssBefore = Bench.procStatus("VmRSS")
-        let (pull, pullSeconds) = try await withServers(server, count: count) { ports in
+        let (pull, pullSeconds) = try await server.withRunning(copies: count) { ports in
             let sources = ports.enumerated().map { index, port in
                 "  n\(index): { type: exporter_pull, base_url: \"http://127.0.0.1:\(port)\", allow_insecure_http: true, "
                     + "initial_lookback: 10m, timeout: 60s, connect_timeout: 30s, max_body_bytes: 64MiB }"
@@ -110,28 +110,5 @@ enum PullBench {
             throw BenchError(message: "a pipeline failed")
         }
         return (summary.observations, sink.facts)
-    }
-
-    /// Runs `count` copies of `server` on loopback ports for the duration of `body`.
-    static func withServers<T: Sendable>(
-        _ server: FakeExporterServer, count: Int, _ body: @Sendable ([Int]) async throws -> T
-    ) async throws -> T {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            for _ in 0..<count {
-                group.addTask {
-                    try await server.run(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
-                    return nil
-                }
-            }
-            var started: [Int] = []
-            for await port in ports {
-                started.append(port)
-                if started.count == count { break }
-            }
-            let result = try await body(started)
-            group.cancelAll()
-            return result
-        }
     }
 }

@@ -54,15 +54,27 @@ public struct FakeExporterServer: Sendable {
 
     /// Runs the server on a free loopback port for the duration of `body`.
     public func withRunning<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        try await withRunning(copies: 1) { ports in try await body(ports[0]) }
+    }
+
+    /// Runs `copies` servers of this scenario, each on its own free loopback port,
+    /// for the duration of `body` (the benchmark's many exporters).
+    public func withRunning<T: Sendable>(copies: Int, _ body: @Sendable ([Int]) async throws -> T) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await self.run(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
-                return nil
+            for _ in 0..<copies {
+                group.addTask {
+                    try await self.run(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
+                    return nil
+                }
             }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw FakeExporterError(message: "server did not start") }
-            let result = try await body(port)
+            var started: [Int] = []
+            for await port in ports {
+                started.append(port)
+                if started.count == copies { break }
+            }
+            guard started.count == copies else { throw FakeExporterError(message: "server did not start") }
+            let result = try await body(started)
             group.cancelAll()
             while let next = try? await group.next() {
                 if next == nil { break }
