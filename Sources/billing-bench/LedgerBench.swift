@@ -53,15 +53,7 @@ enum LedgerBench {
             for batch in batches { try await sink.write(batch) }
         }
         let stored = try await integer(database, "SELECT count(*) FROM \(schema.name).usage_facts")
-        let mismatches = try await integer(
-            database,
-            """
-            SELECT count(*) FROM (
-                SELECT series_id, minute, currency, sum(quantity) AS q, sum(amount) AS a, count(*) AS n
-                FROM \(schema.name).usage_facts GROUP BY series_id, minute, currency
-            ) f FULL JOIN \(schema.name).minute_totals t USING (series_id, minute, currency)
-            WHERE f.q IS DISTINCT FROM t.quantity OR f.a IS DISTINCT FROM t.amount OR f.n IS DISTINCT FROM t.fact_count
-            """)
+        let mismatches = try await integer(database, schema.totalsMismatchQuery)
         guard stored == count, mismatches == 0 else {
             throw BenchError(
                 message: "ledger holds \(stored) facts (expected \(count)), \(mismatches) total mismatches")

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresSink
 import Testing
 
 /// Issue 4's crash test: a generated scenario of over 200,000 observations
@@ -83,13 +84,7 @@ import Testing
         #expect(expectedFacts.split(separator: "\n").count > 200_000)
         #expect(actualFacts == expectedFacts)
         #expect(try killed.query("SELECT count(*) - count(DISTINCT fact_id) FROM billing.usage_facts") == "0\n")
-        let totalsMismatch = """
-            SELECT count(*) FROM (
-              SELECT series_id, minute, currency, sum(quantity) AS q, sum(amount) AS a, count(*) AS n
-              FROM billing.usage_facts GROUP BY 1, 2, 3) f
-            FULL JOIN billing.minute_totals t USING (series_id, minute, currency)
-            WHERE t.quantity IS DISTINCT FROM f.q OR t.amount IS DISTINCT FROM f.a OR t.fact_count IS DISTINCT FROM f.n
-            """
+        let totalsMismatch = LedgerSchema.default.totalsMismatchQuery
         #expect(try killed.query(totalsMismatch) == "0\n")
 
         let verify = try BillingServiceProcess.run(["audit", "verify", dir.file("killed/audit")])

@@ -115,17 +115,7 @@ struct TestDatabase {
     }
 
     /// Rows where minute totals differ from the sums of facts (should be none).
-    func totalsMismatches() async throws -> Int64 {
-        let s = schema.name
-        return try await integer(
-            """
-            SELECT count(*) FROM (
-                SELECT series_id, minute, currency, sum(quantity) AS q, sum(amount) AS a, count(*) AS n
-                FROM \(s).usage_facts GROUP BY series_id, minute, currency
-            ) f FULL JOIN \(s).minute_totals t USING (series_id, minute, currency)
-            WHERE f.q IS DISTINCT FROM t.quantity OR f.a IS DISTINCT FROM t.amount OR f.n IS DISTINCT FROM t.fact_count
-            """)
-    }
+    func totalsMismatches() async throws -> Int64 { try await integer(schema.totalsMismatchQuery) }
 }
 
 struct LedgerSnapshot: Equatable {

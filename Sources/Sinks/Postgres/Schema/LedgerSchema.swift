@@ -43,4 +43,17 @@ public struct LedgerSchema: Sendable, Hashable, CustomStringConvertible {
     var baselines: String { table("series_baselines") }
     var batchLog: String { table("batch_log") }
     var migrations: String { table("schema_migrations") }
+
+    /// SQL counting the minute-total rows that differ from the sums of their facts
+    /// (or exist on one side only): 0 on a consistent ledger. The invariant of
+    /// docs/schema.md, checked by the tests, the crash tests and the benchmark.
+    public var totalsMismatchQuery: String {
+        """
+        SELECT count(*) FROM (
+            SELECT series_id, minute, currency, sum(quantity) AS q, sum(amount) AS a, count(*) AS n
+            FROM \(facts) GROUP BY series_id, minute, currency
+        ) f FULL JOIN \(minuteTotals) t USING (series_id, minute, currency)
+        WHERE f.q IS DISTINCT FROM t.quantity OR f.a IS DISTINCT FROM t.amount OR f.n IS DISTINCT FROM t.fact_count
+        """
+    }
 }
