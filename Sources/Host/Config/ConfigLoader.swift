@@ -28,26 +28,15 @@ public struct ConfigLoader: Sendable {
     {
         var root: ConfigNode
         let fromEnvironment = legacyEnvironment && !FileManager.default.fileExists(atPath: file)
-        do {
-            if fromEnvironment {
-                root = try LegacyEnvironment.document(environment: context.environment)
-            } else {
-                root = try YAMLDocument.load(path: file)
-                root = try LegacyEnvironment.apply(
-                    to: root, environment: context.environment, force: legacyEnvironment)
+        if fromEnvironment {
+            do { root = try LegacyEnvironment.document(environment: context.environment) } catch {
+                throw Self.invalid(error)
             }
-        } catch let error as LegacyEnvironment.Invalid {
-            throw ConfigurationInvalid(errors: [
-                ConfigError(
-                    file: "environment",
-                    problems: [ConfigProblem(path: error.variable, line: 0, message: error.message)])
-            ])
-        } catch let error as ConfigError {
-            throw ConfigurationInvalid(errors: [error])
-        } catch {
-            throw ConfigurationInvalid(errors: [
-                ConfigError(file: file, problems: [ConfigProblem(path: "", line: 0, message: "\(error)")])
-            ])
+        } else {
+            do { root = try YAMLDocument.load(path: file) } catch { throw ConfigurationInvalid(errors: [error]) }
+            do {
+                root = try LegacyEnvironment.apply(to: root, environment: context.environment, force: legacyEnvironment)
+            } catch { throw Self.invalid(error) }
         }
         return try load(root: root, file: fromEnvironment ? "environment" : file, context: context)
     }
@@ -214,6 +203,14 @@ public struct ConfigLoader: Sendable {
         return HostConfiguration(
             file: file, version: version, state: state, pricing: pricing, pipelines: pipelines, sources: sources,
             sourceTypes: sourceTypes, service: service)
+    }
+
+    /// A legacy environment problem, reported like a config file's (named by variable, no line).
+    static func invalid(_ error: LegacyEnvironment.Invalid) -> ConfigurationInvalid {
+        ConfigurationInvalid(errors: [
+            ConfigError(
+                file: "environment", problems: [ConfigProblem(path: error.variable, line: 0, message: error.message)])
+        ])
     }
 
     static func list(_ names: [String]) -> String {
