@@ -70,6 +70,38 @@ import Testing
         }
     }
 
+    @Test func newFactsInMinutesThatHaveTotalsAreMergedIntoThem() async throws {
+        try await TestDatabase.with { db in
+            let grid = Fixtures.grid(subjects: 4, minutes: 6)
+            // Batch 2 is all new facts, but in minutes batch 1 already totalled:
+            // the direct COPY of its totals must meet them and merge instead.
+            let extra = (0..<4).flatMap { s in
+                (0..<6).map { m in Fixtures.fact(subject: s, minute: Int64(m), quantity: 5, part: 1) }
+            }
+            let writer = LedgerWriter(schema: db.schema, logger: TestDatabase.logger)
+            let sink = db.sink()
+            try await sink.write(Fixtures.batch(grid, sequence: 1))
+            let merged = try await db.database.withTransaction(component: "test") { connection in
+                try await writer.write(Fixtures.batch(extra, sequence: 2), commitState: false, on: connection)
+            }
+            #expect(merged.insertedFacts == 24)
+            #expect(merged.directTotalsConflicted)
+            // New minutes: the direct COPY goes through.
+            let later = (0..<4).map { s in Fixtures.fact(subject: s, minute: 30, quantity: 9) }
+            let direct = try await db.database.withTransaction(component: "test") { connection in
+                try await writer.write(Fixtures.batch(later, sequence: 3), commitState: false, on: connection)
+            }
+            #expect(!direct.directTotalsConflicted)
+            #expect(try await db.totalsMismatches() == 0)
+            let expected = grid.reduce(UInt64(0)) { $0 + $1.quantity } + 24 * 5 + 4 * 9
+            #expect(
+                try await db.strings("SELECT sum(quantity)::text FROM \(db.schema.name).minute_totals") == [
+                    "\(expected)"
+                ])
+            #expect(try await db.integer("SELECT count(*) FROM \(db.schema.name).minute_totals") == 28)
+        }
+    }
+
     @Test func duplicateIdsInsideOneBatchCountOnce() async throws {
         try await TestDatabase.with { db in
             let fact = Fixtures.fact(subject: 1, minute: 0, quantity: 10)

@@ -23,6 +23,10 @@ public final class PostgresSink: FactSink {
     private let ownsDatabase: Bool
     private let stateTarget = Mutex<Set<String>>([])
     private let knownPartitions = Mutex<Set<MonthPartition>>([])
+    /// Batches left before the writer tries COPYing totals directly again, after
+    /// one whose minutes already had totals (a conflict costs the COPY it undoes).
+    private let mergeTotalsFor = Mutex<Int>(0)
+    static let mergeTotalsAfterConflict = 16
 
     /// A sink from its config; the URL secret is read on first use, not here (no I/O at validation).
     public init(id: String, settings: PostgresSinkSettings, context: PluginContext) {
@@ -99,9 +103,17 @@ public final class PostgresSink: FactSink {
         let commitState = keepsState(ofPipeline: batch.pipeline)
         do {
             try await ensurePartitions(for: batch.facts, database: database)
+            let tryDirectTotals = mergeTotalsFor.withLock { left in
+                guard left > 0 else { return true }
+                left -= 1
+                return false
+            }
             let result = try await database.withTransaction(component: component) { connection in
-                try await LedgerWriter(schema: schema, logger: logger).write(
+                try await LedgerWriter(schema: schema, logger: logger, tryDirectTotals: tryDirectTotals).write(
                     batch, commitState: commitState, on: connection)
+            }
+            if result.directTotalsConflicted {
+                mergeTotalsFor.withLock { $0 = Self.mergeTotalsAfterConflict }
             }
             logger.debug(
                 "wrote batch",

@@ -37,7 +37,8 @@ public struct LedgerSchema: Sendable, Hashable, CustomStringConvertible {
     static let factsTableName = "usage_facts"
 
     var facts: String { table(Self.factsTableName) }
-    var minuteTotals: String { table("minute_totals") }
+    static let minuteTotalsTableName = "minute_totals"
+    var minuteTotals: String { table(Self.minuteTotalsTableName) }
     var pipelineState: String { table("pipeline_state") }
     var sourceState: String { table("source_state") }
     var baselines: String { table("series_baselines") }

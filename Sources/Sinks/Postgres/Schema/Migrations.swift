@@ -31,7 +31,7 @@ extension String {
 
 /// Every migration this binary knows, in version order. Documented column by column in docs/schema.md.
 public enum LedgerMigrations {
-    public static let all: [Migration] = [initial]
+    public static let all: [Migration] = [initial, totalsKeyedBySubject]
 
     /// The newest version; a database at a lower one is behind.
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -119,5 +119,18 @@ public enum LedgerMigrations {
                 PRIMARY KEY (pipeline, series_digest)
             )
             """,
+        ])
+
+    /// One index on minute totals instead of two: the key leads with
+    /// (subject, minute), which the usage query reads by, and still identifies a
+    /// row by series, minute and currency (a series belongs to one subject). A
+    /// batch's totals then cost one index insertion per row, which lets an
+    /// all-new batch COPY them straight in (docs/schema.md).
+    static let totalsKeyedBySubject = Migration(
+        version: 2, name: "minute totals keyed by (subject, minute, series_id, currency)",
+        statements: [
+            "ALTER TABLE {schema}.minute_totals DROP CONSTRAINT minute_totals_pkey",
+            "DROP INDEX {schema}.minute_totals_subject_minute",
+            "ALTER TABLE {schema}.minute_totals ADD PRIMARY KEY (subject, minute, series_id, currency)",
         ])
 }

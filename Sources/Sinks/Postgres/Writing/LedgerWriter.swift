@@ -14,6 +14,9 @@ public struct LedgerWriteResult: Sendable, Hashable {
     public var touchedTotals: Int
     /// Whether the pipeline state advanced in the same transaction.
     public var stateCommitted: Bool
+    /// True when a direct COPY of the batch's minute totals met rows that
+    /// already existed and the totals were merged instead: a hint for the next batch.
+    public var directTotalsConflicted: Bool = false
 }
 
 /// The SQL of one batch write, run inside the caller's transaction: batch log
@@ -23,9 +26,16 @@ public struct LedgerWriteResult: Sendable, Hashable {
 /// meets an existing fact (a replay), it is undone and the batch is COPYed into a
 /// temporary staging table, inserted `ON CONFLICT DO NOTHING RETURNING`, and only
 /// the returned facts are added to the totals. Replaying a batch changes nothing.
+/// The totals of an all-new batch go the same way: COPYed straight into the
+/// totals table under a savepoint when none of their (series, minute) rows
+/// exists yet, otherwise merged by an upsert from a staging table.
 struct LedgerWriter {
     let schema: LedgerSchema
     let logger: Logger
+    /// Whether to try COPYing an all-new batch's totals straight into the totals
+    /// table; the sink turns it off for a while after a batch whose minutes
+    /// already had totals (frequent snapshots of the same minute).
+    var tryDirectTotals = true
 
     static let stagingTable = "billing_fact_staging"
 
@@ -35,6 +45,7 @@ struct LedgerWriter {
         let (batchID, newBatch) = try await batchLogRow(batch, on: connection)
         var inserted = 0
         var totals = 0
+        var totalsConflicted = false
         if !batch.facts.isEmpty {
             // A new batch is almost always all new facts: COPY them straight into the
             // facts table (as fast as a plain bulk load) and add client-side sums to
@@ -50,8 +61,12 @@ struct LedgerWriter {
             }
             if fastDone {
                 inserted = batch.facts.count
-                totals = try await addTotals(
-                    MinuteTotalsCopyEncoder.encode(batch.facts, encodedBy: encoder), on: connection)
+                let sums = MinuteTotalsCopyEncoder.encode(batch.facts, encodedBy: encoder)
+                totals = sums.count
+                var direct = false
+                if tryDirectTotals { direct = try await copyNewTotals(sums.rows, on: connection) }
+                totalsConflicted = tryDirectTotals && !direct
+                if !direct { try await addTotals(sums.rows, on: connection) }
             } else {
                 try await stage(batch.facts, on: connection)
                 (inserted, totals) = try await insertNewFacts(batchID: batchID, on: connection)
@@ -69,7 +84,7 @@ struct LedgerWriter {
         }
         return LedgerWriteResult(
             batchID: batchID, newBatch: newBatch, insertedFacts: inserted, touchedTotals: totals,
-            stateCommitted: stateCommitted)
+            stateCommitted: stateCommitted, directTotalsConflicted: totalsConflicted)
     }
 
     static let fastPathSavepoint = "billing_all_new"
@@ -78,15 +93,30 @@ struct LedgerWriter {
     /// COPYs fact rows (with their batch id) into the facts table; false (and
     /// nothing written) when one of them already exists.
     private func writeAllNew(_ rows: [ByteBuffer], on connection: PostgresConnection) async throws -> Bool {
+        try await copyUnlessPresent(
+            rows, into: LedgerSchema.factsTableName, columns: FactCopyEncoder.columnsWithBatch, on: connection)
+    }
+
+    /// COPYs the sums of an all-new batch straight into the totals table; false
+    /// (and nothing written) when one of their rows already exists.
+    private func copyNewTotals(_ rows: [ByteBuffer], on connection: PostgresConnection) async throws -> Bool {
+        try await copyUnlessPresent(
+            rows, into: LedgerSchema.minuteTotalsTableName, columns: MinuteTotalsCopyEncoder.columns,
+            on: connection)
+    }
+
+    /// COPYs `rows` into a ledger table under a savepoint; a unique violation
+    /// (a row already there) rolls it back and answers false.
+    private func copyUnlessPresent(
+        _ rows: [ByteBuffer], into table: String, columns: [String], on connection: PostgresConnection
+    ) async throws -> Bool {
         try await connection.query("SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
         // postgres-nio quotes the COPY table name as one identifier, so the schema
         // comes from the transaction's search path (temporary tables stay first).
         try await connection.query(
             PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
         do {
-            try await connection.copyFrom(
-                table: LedgerSchema.factsTableName, columns: FactCopyEncoder.columnsWithBatch, logger: logger
-            ) { writer in
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
                 for chunk in rows { try await writer.write(chunk) }
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -97,12 +127,9 @@ struct LedgerWriter {
         return true
     }
 
-    /// Adds the client-side sums of a batch's facts, all new, to the minute
-    /// totals; returns the rows touched.
-    private func addTotals(_ sums: (rows: [ByteBuffer], count: Int), on connection: PostgresConnection)
-        async throws -> Int
-    {
-        let (rows, count) = sums
+    /// Adds the client-side sums of a batch's facts, all new, to minute totals
+    /// that may already hold some of their (series, minute) rows.
+    private func addTotals(_ rows: [ByteBuffer], on connection: PostgresConnection) async throws {
         try await copy(
             rows, into: Self.totalsStagingTable, columns: MinuteTotalsCopyEncoder.columns,
             definition: """
@@ -116,13 +143,12 @@ struct LedgerWriter {
                 series_id, minute, currency, source, subject, metric, quantity, amount, fact_count)
             SELECT series_id, minute, currency, source, subject, metric, quantity, amount, fact_count
             FROM \(unescaped: Self.totalsStagingTable)
-            ORDER BY series_id, minute, currency
-            ON CONFLICT (series_id, minute, currency) DO UPDATE SET
+            ORDER BY subject, minute, series_id, currency
+            ON CONFLICT (subject, minute, series_id, currency) DO UPDATE SET
                 quantity = t.quantity + EXCLUDED.quantity,
                 amount = t.amount + EXCLUDED.amount,
                 fact_count = t.fact_count + EXCLUDED.fact_count
             """, logger: logger)
-        return count
     }
 
     /// COPYs `facts` into the temporary staging table (emptied at each commit).
@@ -195,11 +221,11 @@ struct LedgerWriter {
             ), added AS (
                 INSERT INTO \(unescaped: schema.minuteTotals) AS t (
                     series_id, minute, currency, source, subject, metric, quantity, amount, fact_count)
-                SELECT series_id, minute, currency, min(source), min(subject), min(metric),
+                SELECT series_id, minute, currency, min(source), subject, min(metric),
                     sum(quantity), sum(amount), count(*)
                 FROM new_facts
-                GROUP BY series_id, minute, currency
-                ON CONFLICT (series_id, minute, currency) DO UPDATE SET
+                GROUP BY subject, minute, series_id, currency
+                ON CONFLICT (subject, minute, series_id, currency) DO UPDATE SET
                     quantity = t.quantity + EXCLUDED.quantity,
                     amount = t.amount + EXCLUDED.amount,
                     fact_count = t.fact_count + EXCLUDED.fact_count

@@ -2,12 +2,12 @@ import Core
 import PostgresNIO
 
 /// Sums a batch's facts per (series, minute, currency) on the client and encodes
-/// the sums as COPY rows for a narrow staging table.
+/// the sums as COPY rows, in the totals table's key order (subject, minute).
 ///
 /// Exists for the fast write path: when every fact of a batch is new, the
 /// minute totals it adds are known before anything reaches the server, so the
-/// server upserts one narrow row per series and minute instead of grouping the
-/// wide fact rows again.
+/// server takes one narrow row per series and minute (COPYed straight in, or
+/// upserted when some exist) instead of grouping the wide fact rows again.
 struct MinuteTotalsCopyEncoder {
     static let columns = [
         "series_id", "minute", "currency", "source", "subject", "metric", "quantity", "amount", "fact_count",
@@ -46,6 +46,13 @@ struct MinuteTotalsCopyEncoder {
             sums[slot].quantity += UInt128(fact.quantity)
             sums[slot].amount += fact.amount
             sums[slot].count += 1
+        }
+        // Rows in key order insert into neighbouring index pages.
+        sums.sort { left, right in
+            let leftSubject = encoder.series[left.key.series].key.subject
+            let rightSubject = encoder.series[right.key.series].key.subject
+            if leftSubject != rightSubject { return leftSubject < rightSubject }
+            return left.key.minute < right.key.minute
         }
         var chunks: [ByteBuffer] = []
         var buffer = ByteBuffer()
