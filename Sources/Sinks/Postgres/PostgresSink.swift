@@ -166,11 +166,12 @@ public final class PostgresSink: FactSink {
         guard batch.sequence > 0, batch.sequence <= UInt64(Int64.max) else {
             throw PluginError(.permanent, component: component, "batch sequence \(batch.sequence) is not 1...2^63-1")
         }
+        func hasNUL(_ text: String) -> Bool { text.utf8.contains(0) }
         for fact in batch.facts {
             let series = fact.series
-            var texts = [series.source, series.subject, series.metric, fact.currency, fact.priceBook]
-            for d in series.dimensions { texts += [d.key, d.value] }
-            if texts.contains(where: { $0.utf8.contains(0) }) {
+            if hasNUL(series.source) || hasNUL(series.subject) || hasNUL(series.metric) || hasNUL(fact.currency)
+                || hasNUL(fact.priceBook) || series.dimensions.contains(where: { hasNUL($0.key) || hasNUL($0.value) })
+            {
                 throw PluginError(
                     .permanent, component: component,
                     "fact \(fact.id.uuidString) has a NUL character in a label or code; PostgreSQL text cannot hold it")

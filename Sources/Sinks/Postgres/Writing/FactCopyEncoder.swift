@@ -37,28 +37,44 @@ struct FactCopyEncoder {
     /// The rows of `facts`, split into chunks of about `chunkSize` bytes; with a
     /// `batchID` each row ends with it (`columnsWithBatch`).
     mutating func encode(_ facts: [UsageFact], batchID: Int64? = nil) -> [ByteBuffer] {
-        let suffix: [UInt8] = batchID.map { [Self.tab] + Array(String($0).utf8) } ?? []
         var chunks: [ByteBuffer] = []
+        var position = facts.startIndex
+        startFacts(count: facts.count)
+        while position < facts.endIndex {
+            chunks.append(nextChunk(of: facts, from: &position, batchID: batchID))
+        }
+        return chunks
+    }
+
+    /// Begins a new run of `nextChunk` calls: `seriesOfFacts` starts empty.
+    mutating func startFacts(count: Int) {
+        seriesOfFacts.removeAll(keepingCapacity: true)
+        seriesOfFacts.reserveCapacity(count)
+    }
+
+    /// Encodes the facts from `position` on until a chunk of about `chunkSize`
+    /// bytes is full or the facts end, and moves `position` past them. Lets a
+    /// writer send each chunk before encoding the next, so the server parses
+    /// one while the client encodes the other.
+    mutating func nextChunk(of facts: [UsageFact], from position: inout Int, batchID: Int64?) -> ByteBuffer {
+        var suffix: [UInt8] = []
+        if let batchID {
+            suffix.append(Self.tab)
+            Self.appendInteger(batchID, to: &suffix)
+        }
         var line: [UInt8] = []
         line.reserveCapacity(512)
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(min(Self.chunkSize + 4096, facts.count * 300 + 64))
-        seriesOfFacts.removeAll(keepingCapacity: true)
-        seriesOfFacts.reserveCapacity(facts.count)
-        for fact in facts {
+        buffer.reserveCapacity(min(Self.chunkSize + 4096, (facts.endIndex - position) * 300 + 64))
+        while position < facts.endIndex, buffer.readableBytes < Self.chunkSize {
             line.removeAll(keepingCapacity: true)
-            append(fact, to: &line)
+            append(facts[position], to: &line)
             line.append(contentsOf: suffix)
             line.append(UInt8(ascii: "\n"))
             buffer.writeBytes(line)
-            if buffer.readableBytes >= Self.chunkSize {
-                chunks.append(buffer)
-                buffer = ByteBuffer()
-                buffer.reserveCapacity(Self.chunkSize + 4096)
-            }
+            position += 1
         }
-        if buffer.readableBytes > 0 { chunks.append(buffer) }
-        return chunks
+        return buffer
     }
 
     private mutating func append(_ fact: UsageFact, to out: inout [UInt8]) {

@@ -55,23 +55,25 @@ struct LedgerWriter {
             // inserts only the new facts. Either way the outcome is the same.
             var fastDone = false
             var encoder = FactCopyEncoder()
+            var sums = MinuteTotalsCopyEncoder()
             if newBatch {
-                let rows = encoder.encode(batch.facts, batchID: batchID)
-                fastDone = try await writeAllNew(rows, on: connection)
+                fastDone = try await writeAllNew(
+                    batch.facts, batchID: batchID, encoder: &encoder, totals: &sums, on: connection)
             }
             if fastDone {
                 inserted = batch.facts.count
-                let sums = MinuteTotalsCopyEncoder.encode(batch.facts, encodedBy: encoder)
                 totals = sums.count
+                sums.sort(series: encoder.series)
                 var direct = false
-                if tryDirectTotals { direct = try await copyNewTotals(sums.rows, on: connection) }
+                if tryDirectTotals { direct = try await copyNewTotals(sums, series: encoder.series, on: connection) }
                 totalsConflicted = tryDirectTotals && !direct
-                if !direct { try await addTotals(sums.rows, on: connection) }
+                if !direct { try await addTotals(sums.rows(series: encoder.series), on: connection) }
             } else {
                 try await stage(batch.facts, on: connection)
                 (inserted, totals) = try await insertNewFacts(batchID: batchID, on: connection)
             }
-            if newBatch {
+            if newBatch, inserted != batch.facts.count {
+                // The row was inserted counting every fact as new.
                 try await connection.query(
                     "UPDATE \(unescaped: schema.batchLog) SET inserted_count = \(inserted) WHERE batch_id = \(batchID)",
                     logger: logger)
@@ -90,25 +92,46 @@ struct LedgerWriter {
     static let fastPathSavepoint = "billing_all_new"
     static let totalsStagingTable = "billing_totals_staging"
 
-    /// COPYs fact rows (with their batch id) into the facts table; false (and
-    /// nothing written) when one of them already exists.
-    private func writeAllNew(_ rows: [ByteBuffer], on connection: PostgresConnection) async throws -> Bool {
+    /// COPYs the facts (with their batch id) into the facts table, encoding each
+    /// chunk while the server parses the one before and summing each sent chunk
+    /// into `totals`; false (and nothing written) when one of them already exists.
+    private func writeAllNew(
+        _ facts: [UsageFact], batchID: Int64, encoder: inout FactCopyEncoder,
+        totals: inout MinuteTotalsCopyEncoder, on connection: PostgresConnection
+    ) async throws -> Bool {
         try await copyUnlessPresent(
-            rows, into: LedgerSchema.factsTableName, columns: FactCopyEncoder.columnsWithBatch, on: connection)
+            into: LedgerSchema.factsTableName, columns: FactCopyEncoder.columnsWithBatch, on: connection
+        ) { writer in
+            encoder.startFacts(count: facts.count)
+            var position = 0
+            while position < facts.count {
+                let start = position
+                let chunk = encoder.nextChunk(of: facts, from: &position, batchID: batchID)
+                try await writer.write(chunk)
+                totals.add(facts[start..<position], seriesNumbers: encoder.seriesOfFacts[start..<position])
+            }
+        }
     }
 
-    /// COPYs the sums of an all-new batch straight into the totals table; false
-    /// (and nothing written) when one of their rows already exists.
-    private func copyNewTotals(_ rows: [ByteBuffer], on connection: PostgresConnection) async throws -> Bool {
+    /// COPYs the sums of an all-new batch straight into the totals table, each
+    /// chunk encoded while the server parses the one before; false (and nothing
+    /// written) when one of their rows already exists.
+    private func copyNewTotals(
+        _ sums: MinuteTotalsCopyEncoder, series: [FactCopyEncoder.EncodedSeries], on connection: PostgresConnection
+    ) async throws -> Bool {
         try await copyUnlessPresent(
-            rows, into: LedgerSchema.minuteTotalsTableName, columns: MinuteTotalsCopyEncoder.columns,
-            on: connection)
+            into: LedgerSchema.minuteTotalsTableName, columns: MinuteTotalsCopyEncoder.columns, on: connection
+        ) { writer in
+            var position = 0
+            while position < sums.count { try await writer.write(sums.nextChunk(from: &position, series: series)) }
+        }
     }
 
-    /// COPYs `rows` into a ledger table under a savepoint; a unique violation
-    /// (a row already there) rolls it back and answers false.
+    /// COPYs what `send` writes into a ledger table under a savepoint; a unique
+    /// violation (a row already there) rolls it back and answers false.
     private func copyUnlessPresent(
-        _ rows: [ByteBuffer], into table: String, columns: [String], on connection: PostgresConnection
+        into table: String, columns: [String], on connection: PostgresConnection,
+        _ send: (PostgresCopyFromWriter) async throws -> Void
     ) async throws -> Bool {
         try await connection.query("SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
         // postgres-nio quotes the COPY table name as one identifier, so the schema
@@ -116,9 +139,7 @@ struct LedgerWriter {
         try await connection.query(
             PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
         do {
-            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                for chunk in rows { try await writer.write(chunk) }
-            }
+            try await connection.copyFrom(table: table, columns: columns, logger: logger, writeData: send)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             try await connection.query("ROLLBACK TO SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
             return false
@@ -188,7 +209,7 @@ struct LedgerWriter {
         let insert = try await connection.query(
             """
             INSERT INTO \(unescaped: schema.batchLog) (pipeline, sequence, source, fact_count, inserted_count)
-            VALUES (\(batch.pipeline), \(sequence), \(batch.source), \(batch.facts.count), 0)
+            VALUES (\(batch.pipeline), \(sequence), \(batch.source), \(batch.facts.count), \(batch.facts.count))
             ON CONFLICT (pipeline, sequence) DO NOTHING
             RETURNING batch_id
             """, logger: logger)

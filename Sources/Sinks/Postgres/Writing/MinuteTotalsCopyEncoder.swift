@@ -26,15 +26,17 @@ struct MinuteTotalsCopyEncoder {
         var count = 0
     }
 
-    /// The rows (in chunks) and how many there are. `encoder` is the one that
-    /// just encoded `facts`: its series numbers and ids are reused.
-    static func encode(_ facts: [UsageFact], encodedBy encoder: FactCopyEncoder) -> (rows: [ByteBuffer], count: Int) {
-        var index: [Key: Int] = [:]
-        var sums: [Sum] = []
-        for (position, fact) in facts.enumerated() {
-            let key = Key(
-                series: encoder.seriesOfFacts[position], minute: fact.minute.nanosecondsSinceEpoch,
-                currency: fact.currency)
+    private var index: [Key: Int] = [:]
+    private var sums: [Sum] = []
+
+    /// Rows so far: one per (series, minute, currency) added.
+    var count: Int { sums.count }
+
+    /// Adds `facts` to the sums; `seriesNumbers` are their series' positions in
+    /// the `FactCopyEncoder` that encoded them (its `seriesOfFacts`).
+    mutating func add(_ facts: ArraySlice<UsageFact>, seriesNumbers: ArraySlice<Int>) {
+        for (fact, series) in zip(facts, seriesNumbers) {
+            let key = Key(series: series, minute: fact.minute.nanosecondsSinceEpoch, currency: fact.currency)
             let slot: Int
             if let existing = index[key] {
                 slot = existing
@@ -47,23 +49,50 @@ struct MinuteTotalsCopyEncoder {
             sums[slot].amount += fact.amount
             sums[slot].count += 1
         }
-        // Rows in key order insert into neighbouring index pages.
+    }
+
+    /// Puts the sums in key order (subject, minute), so rows insert into
+    /// neighbouring index pages; `series` is the fact encoder's `series`.
+    /// Subjects are compared once per series, not once per row.
+    mutating func sort(series: [FactCopyEncoder.EncodedSeries]) {
+        var rank = [Int](repeating: 0, count: series.count)
+        for (position, number) in series.indices.sorted(by: { series[$0].key.subject < series[$1].key.subject })
+            .enumerated()
+        {
+            rank[number] = position
+        }
         sums.sort { left, right in
-            let leftSubject = encoder.series[left.key.series].key.subject
-            let rightSubject = encoder.series[right.key.series].key.subject
-            if leftSubject != rightSubject { return leftSubject < rightSubject }
+            let leftRank = rank[left.key.series]
+            let rightRank = rank[right.key.series]
+            if leftRank != rightRank { return leftRank < rightRank }
             return left.key.minute < right.key.minute
         }
+        index = [:]
+    }
+
+    /// All rows, in chunks.
+    func rows(series: [FactCopyEncoder.EncodedSeries]) -> [ByteBuffer] {
         var chunks: [ByteBuffer] = []
+        var position = 0
+        while position < sums.count { chunks.append(nextChunk(from: &position, series: series)) }
+        return chunks
+    }
+
+    /// Encodes rows from `position` on until a chunk of about `chunkSize` bytes
+    /// is full or the rows end, and moves `position` past them.
+    func nextChunk(from position: inout Int, series: [FactCopyEncoder.EncodedSeries]) -> ByteBuffer {
         var buffer = ByteBuffer()
         var line: [UInt8] = []
-        for sum in sums {
-            let series = encoder.series[sum.key.series]
+        line.reserveCapacity(256)
+        while position < sums.count, buffer.readableBytes < FactCopyEncoder.chunkSize {
+            let sum = sums[position]
+            position += 1
+            let encoded = series[sum.key.series]
             line.removeAll(keepingCapacity: true)
-            line.append(contentsOf: series.id)
+            line.append(contentsOf: encoded.id)
             line.append(FactCopyEncoder.tab)
             Timestamp(nanosecondsSinceEpoch: sum.key.minute).appendRFC3339(fractionalDigits: .none, to: &line)
-            for text in [sum.key.currency, series.key.source, series.key.subject, series.key.metric] {
+            for text in [sum.key.currency, encoded.key.source, encoded.key.subject, encoded.key.metric] {
                 line.append(FactCopyEncoder.tab)
                 FactCopyEncoder.appendText(text, to: &line)
             }
@@ -75,12 +104,7 @@ struct MinuteTotalsCopyEncoder {
             FactCopyEncoder.appendInteger(sum.count, to: &line)
             line.append(UInt8(ascii: "\n"))
             buffer.writeBytes(line)
-            if buffer.readableBytes >= FactCopyEncoder.chunkSize {
-                chunks.append(buffer)
-                buffer = ByteBuffer()
-            }
         }
-        if buffer.readableBytes > 0 { chunks.append(buffer) }
-        return (chunks, sums.count)
+        return buffer
     }
 }
