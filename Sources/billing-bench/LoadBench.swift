@@ -27,6 +27,8 @@ enum LoadBench {
         var minutes = 60
         var usageClients = 200
         var usageRequestsPerClient = 20
+        /// Facts generated into the ledger (November 2026) before the usage phase.
+        var ledgerFacts = 10_000_000
     }
 
     static func run(plan: Plan) async throws {
@@ -35,6 +37,7 @@ enum LoadBench {
         }
         var logger = Logger(label: "billing-bench")
         logger.logLevel = .warning
+        let quietLogger = logger
 
         // The HTTP, decoding and metering path with a local sink (fsync per batch).
         let auditYAML = """
@@ -57,9 +60,11 @@ enum LoadBench {
                 sinks: [audit]
             \(serviceYAML)
             """
-        try await withDaemon(yaml: auditYAML, environment: ["BENCH_TOKEN": "bench-token"], logger: logger) {
-            port, client in
-            try await push(plan: plan, port: port, client: client, sink: "jsonl_audit (fsync)")
+        if plan.pushers > 0 {
+            try await withDaemon(yaml: auditYAML, environment: ["BENCH_TOKEN": "bench-token"], logger: logger) {
+                port, client in
+                try await push(plan: plan, port: port, client: client, sink: "jsonl_audit (fsync)")
+            }
         }
 
         // The production path: the PostgreSQL ledger, then usage queries on what was pushed.
@@ -94,7 +99,22 @@ enum LoadBench {
         let environment = ["BENCH_LEDGER_URL": url, "BENCH_TOKEN": "bench-token"]
         try await withDaemon(yaml: postgresYAML, environment: environment, logger: logger) { port, client in
             try await push(plan: plan, port: port, client: client, sink: "postgres")
-            try await usage(plan: plan, port: port, client: client)
+            // The usage phase reads a ledger of `ledgerFacts` more, in November 2026.
+            let filler = LedgerDatabase(
+                url: try DatabaseURL(parsing: url), options: PostgresConnectionOptions(poolSize: 8),
+                logger: quietLogger)
+            do {
+                _ = try await Migrator(database: filler).migrate(now: LedgerBench.november)
+                let (subjects, fillSeconds) = try await LedgerBench.fillLedger(
+                    database: filler, schema: .default, facts: plan.ledgerFacts)
+                let facts = try await LedgerBench.integer(filler, "SELECT count(*) FROM billing.usage_facts")
+                print("ledger for the usage phase: \(facts) facts (\(plan.ledgerFacts) generated in \(Int(fillSeconds)) s)")
+                try await usage(plan: plan, subjects: subjects, facts: facts, port: port, client: client, direct: filler)
+            } catch {
+                await filler.shutdown()
+                throw error
+            }
+            await filler.shutdown()
         }
     }
 
@@ -163,6 +183,7 @@ enum LoadBench {
     }
 
     static func push(plan: Plan, port: Int, client: HTTPClient, sink: String) async throws {
+        guard plan.pushers > 0 else { return }  // LOAD_PUSHERS=0: the usage phase only
         let bodies = (0..<plan.pushers).map { node in
             (0..<plan.minutes).map { body(node: node, minute: $0, accounts: plan.accounts) }
         }
@@ -207,22 +228,65 @@ enum LoadBench {
         return seconds
     }
 
-    static func usage(plan: Plan, port: Int, client: HTTPClient) async throws {
-        let (latencies, seconds) = try await Bench.time {
+    /// The usage query of request `round` of client `worker`: one subject, one
+    /// November day, by hour.
+    static func usageQuery(worker: Int, round: Int, subjects: Int) -> (subject: String, day: Int) {
+        let index = worker * 20 + round
+        return ("acct-\((index * 7_919) % subjects)", (index * 104_729) % 30)
+    }
+
+    /// `GET /v1/usage` from `usageClients` concurrent clients, next to the same
+    /// queries run by as many concurrent tasks straight through `UsageQueryEngine`
+    /// on a pool of the same size (`direct`): the database's share of the latency.
+    static func usage(
+        plan: Plan, subjects: Int, facts: Int, port: Int, client: HTTPClient, direct: LedgerDatabase
+    ) async throws {
+        let november = LedgerBench.november
+        @Sendable func bounds(_ day: Int) -> (Timestamp, Timestamp) {
+            let start = november.adding(nanoseconds: Int64(day) * 86_400 * Timestamp.nanosecondsPerSecond)
+            return (start, start.adding(nanoseconds: 86_400 * Timestamp.nanosecondsPerSecond))
+        }
+        let engine = UsageQueryEngine(database: direct, schema: .default)
+        let (baseline, baselineSeconds) = try await concurrently(plan: plan) { worker, round in
+            let (subject, day) = usageQuery(worker: worker, round: round, subjects: subjects)
+            let (from, to) = bounds(day)
+            let start = ContinuousClock.now
+            let rows = try await engine.run(UsageQuery(subject: subject, from: from, to: to, granularity: .hour))
+            guard !rows.isEmpty else { throw BenchError(message: "no usage for \(subject) on day \(day)") }
+            return Bench.seconds(ContinuousClock.now - start)
+        }
+        let (latencies, seconds) = try await concurrently(plan: plan) { worker, round in
+            let (subject, day) = usageQuery(worker: worker, round: round, subjects: subjects)
+            let (from, to) = bounds(day)
+            let url =
+                "http://127.0.0.1:\(port)/v1/usage?subject=\(subject)"
+                + "&from=\(from.rfc3339(fractionalDigits: .none))&to=\(to.rfc3339(fractionalDigits: .none))&granularity=hour"
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Authorization", value: "Bearer bench-token")
+            return try await timed(request, client: client, timeout: .seconds(60), what: "usage")
+        }
+        func summary(_ values: [Double], _ seconds: Double) -> String {
+            "p50 \(millis(percentile(values, 0.5))), p99 \(millis(percentile(values, 0.99))), "
+                + "\(Bench.format(Double(values.count) / seconds)) req/s"
+        }
+        report(
+            "GET /v1/usage (one subject, a day by hour), \(plan.usageClients) concurrent clients × \(plan.usageRequestsPerClient), ledger of \(facts / 1_000_000)M facts",
+            summary(latencies, seconds),
+            "p99 < 50 ms; baseline, the same queries from \(plan.usageClients) tasks straight through UsageQueryEngine "
+                + "(pool of 8, no HTTP): \(summary(baseline, baselineSeconds))")
+    }
+
+    /// Runs `body(worker, round)` for `usageClients` workers × `usageRequestsPerClient`
+    /// rounds, each worker's rounds in sequence; all latencies and the wall time.
+    static func concurrently(plan: Plan, _ body: @escaping @Sendable (Int, Int) async throws -> Double)
+        async throws -> ([Double], Double)
+    {
+        try await Bench.time {
             try await withThrowingTaskGroup(of: [Double].self) { group in
                 for worker in 0..<plan.usageClients {
                     group.addTask {
                         var latencies: [Double] = []
-                        for round in 0..<plan.usageRequestsPerClient {
-                            let account = (worker * 7_919 + round * 104_729) % plan.accounts
-                            let url =
-                                "http://127.0.0.1:\(port)/v1/usage?subject=acct-\(account)"
-                                + "&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=hour"
-                            var request = HTTPClientRequest(url: url)
-                            request.headers.add(name: "Authorization", value: "Bearer bench-token")
-                            latencies.append(
-                                try await timed(request, client: client, timeout: .seconds(60), what: "usage"))
-                        }
+                        for round in 0..<plan.usageRequestsPerClient { latencies.append(try await body(worker, round)) }
                         return latencies
                     }
                 }
@@ -231,11 +295,6 @@ enum LoadBench {
                 return all
             }
         }
-        let facts = plan.pushers * plan.minutes * plan.accounts * 2
-        report(
-            "GET /v1/usage (one subject, a day by hour), \(plan.usageClients) concurrent clients, ledger of \(facts / 1_000) K facts",
-            "p50 \(millis(percentile(latencies, 0.5))), p99 \(millis(percentile(latencies, 0.99))), \(Bench.format(Double(latencies.count) / seconds)) req/s",
-            "p99 < 50 ms")
     }
 
     /// One result in full (the table of `Bench.row` would cut these long lines).

@@ -40,9 +40,10 @@ do {
         if let value = environment["LOAD_ACCOUNTS"].flatMap({ Int($0) }) { plan.accounts = value }
         if let value = environment["LOAD_MINUTES"].flatMap({ Int($0) }) { plan.minutes = value }
         if let value = environment["LOAD_PUSHERS"].flatMap({ Int($0) }) { plan.pushers = value }
+        if let value = environment["LOAD_LEDGER_FACTS"].flatMap({ Int($0) }) { plan.ledgerFacts = value }
         try await LoadBench.run(plan: plan)
     }
 } catch {
-    FileHandle.standardError.write(Data("billing-bench: \(error)\n".utf8))
+    FileHandle.standardError.write(Data("billing-bench: \(String(reflecting: error))\n".utf8))
     exit(1)
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Glibc
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -158,5 +159,84 @@ struct ServeProcessTests {
         let status = await child.exit.value
         #expect(status == 2)
         #expect(child.text.contains("OPS_TOKEN"))
+    }
+
+    /// A push whose body never finishes arriving: the drain has to wait for it.
+    /// Holds the raw socket open until `close()`.
+    final class StalledPush: Sendable {
+        let socket: Int32
+
+        init(port: Int, token: String) throws {
+            socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard socket >= 0 else { throw HarnessError(message: "socket: errno \(errno)") }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else { throw HarnessError(message: "connect: errno \(errno)") }
+            // Headers announce 4,000 bytes; only the first line's start follows.
+            let head =
+                "POST /v1/ingest/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                + "Content-Type: application/x-ndjson\r\nContent-Length: 4000\r\n\r\n{\"collected_at\":"
+            let sent = head.utf8CString.withUnsafeBufferPointer { Glibc.send(socket, $0.baseAddress, $0.count - 1, 0) }
+            guard sent == head.utf8.count else { throw HarnessError(message: "send: errno \(errno)") }
+        }
+
+        func close() { _ = Glibc.close(socket) }
+    }
+
+    /// Waits up to `seconds` for the child to exit; nil if it is still running.
+    func exitStatus(of child: Child, within seconds: Int) async -> Int32? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if !child.process.isRunning { return await child.exit.value }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    @Test("a second signal during a drain that waits on a request exits 130 at once")
+    func secondSignalForcesExit() async throws {
+        let dir = try setUp()
+        let child = try Child(
+            arguments: ["serve", "--config", dir + "/plugins.yaml"], environment: ["OPS_TOKEN": Self.opsToken])
+        defer { child.killIfRunning() }
+        let stalled = try StalledPush(port: try await child.port(), token: Self.pushToken)
+        defer { stalled.close() }
+        try await Task.sleep(for: .milliseconds(200))
+        kill(child.process.processIdentifier, SIGTERM)
+        // The drain waits for the unfinished request (the grace period is 30 s).
+        #expect(await exitStatus(of: child, within: 2) == nil, "\(child.text)")
+        kill(child.process.processIdentifier, SIGTERM)
+        let status = await exitStatus(of: child, within: 10)
+        #expect(status == 130, "\(child.text)")
+        #expect(child.text.contains("second signal during shutdown"))
+    }
+
+    @Test("a drain that outlasts service.shutdown_grace is cut off with a non-zero exit")
+    func gracePeriodBoundsTheDrain() async throws {
+        let dir = try setUp()
+        let config = PushIngestTests.config + "\n  shutdown_grace: 1s\n"
+        try config.write(toFile: dir + "/plugins.yaml", atomically: true, encoding: .utf8)
+        let child = try Child(
+            arguments: ["serve", "--config", dir + "/plugins.yaml"], environment: ["OPS_TOKEN": Self.opsToken])
+        defer { child.killIfRunning() }
+        let stalled = try StalledPush(port: try await child.port(), token: Self.pushToken)
+        defer { stalled.close() }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        kill(child.process.processIdentifier, SIGTERM)
+        // 1 s of grace, then at most the 5 s cancellation window of the group.
+        let status = await exitStatus(of: child, within: 15)
+        let elapsed = ContinuousClock.now - start
+        #expect(status != nil && status != 0, "\(child.text)")
+        #expect(elapsed >= .milliseconds(900), "\(elapsed)")
+        #expect(elapsed < .seconds(8), "\(elapsed)")
+        #expect(!child.text.contains("stopped cleanly"))
     }
 }

@@ -14,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the daemon: scheduled collection, push ingest, HTTP API and metrics (service: in plugins.yaml).",
         discussion: """
             SIGTERM/SIGINT: stop taking requests, drain and commit in-flight batches, close sinks and the database, \
-            exit 0 (within service.shutdown_grace, default 30s). A second signal exits 130 at once. \
+            exit 0 (within service.shutdown_grace, default 30s; a drain cut off by it exits 1). \
+            A second signal exits 130 at once. \
             Exit 2: invalid configuration or an unreadable token; 1: the daemon failed.
             """)
 
@@ -68,13 +69,22 @@ struct ServeCommand: AsyncParsableCommand {
         if daemon.settings.tokens.isEmpty {
             logger.warning("service.tokens is empty: only /healthz, /readyz and /metrics can be called")
         }
-        let watcher = Task { await SecondSignalExit.watch(logger: logger) }
+        let group = daemon.serviceGroup(signals: false)
+        let signals = ShutdownSignals(grace: daemon.settings.shutdownGrace, logger: logger)
+        let watcher = Task { await signals.watch(group) }
         defer { watcher.cancel() }
         do {
-            try await daemon.serviceGroup().run()
+            try await group.run()
         } catch {
             logger.error("daemon stopped with an error", metadata: ["error": "\(error)"])
             throw CommandFailure.runtime("daemon stopped: \(error)")
+        }
+        if let took = signals.cutOff() {
+            let message =
+                "shutdown outlasted service.shutdown_grace (\(daemon.settings.shutdownGrace)) and was cut off "
+                + "after \(took): work still in flight was cancelled (nothing of it was acknowledged)"
+            logger.error("\(message)")
+            throw CommandFailure.runtime(message)
         }
         logger.info("stopped cleanly")
     }

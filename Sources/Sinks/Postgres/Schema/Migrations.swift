@@ -125,12 +125,19 @@ public enum LedgerMigrations {
     /// (subject, minute), which the usage query reads by, and still identifies a
     /// row by series, minute and currency (a series belongs to one subject). A
     /// batch's totals then cost one index insertion per row, which lets an
-    /// all-new batch COPY them straight in (docs/schema.md).
+    /// all-new batch COPY them straight in (docs/schema.md). The key's text
+    /// columns use the "C" collation (byte order).
     static let totalsKeyedBySubject = Migration(
         version: 2, name: "minute totals keyed by (subject, minute, series_id, currency)",
         statements: [
             "ALTER TABLE {schema}.minute_totals DROP CONSTRAINT minute_totals_pkey",
             "DROP INDEX {schema}.minute_totals_subject_minute",
+            // Key text compared byte by byte: cheaper than the locale's collation
+            // and the same order on every server.
+            """
+            ALTER TABLE {schema}.minute_totals
+                ALTER COLUMN subject TYPE text COLLATE "C", ALTER COLUMN currency TYPE text COLLATE "C"
+            """,
             "ALTER TABLE {schema}.minute_totals ADD PRIMARY KEY (subject, minute, series_id, currency)",
         ])
 }
