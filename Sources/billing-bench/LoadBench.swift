@@ -108,8 +108,11 @@ enum LoadBench {
                 let (subjects, fillSeconds) = try await LedgerBench.fillLedger(
                     database: filler, schema: .default, facts: plan.ledgerFacts)
                 let facts = try await LedgerBench.integer(filler, "SELECT count(*) FROM billing.usage_facts")
-                print("ledger for the usage phase: \(facts) facts (\(plan.ledgerFacts) generated in \(Int(fillSeconds)) s)")
-                try await usage(plan: plan, subjects: subjects, facts: facts, port: port, client: client, direct: filler)
+                print(
+                    "ledger for the usage phase: \(facts) facts (\(plan.ledgerFacts) generated in \(Int(fillSeconds)) s)"
+                )
+                try await usage(
+                    plan: plan, subjects: subjects, facts: facts, port: port, client: client, direct: filler)
             } catch {
                 await filler.shutdown()
                 throw error

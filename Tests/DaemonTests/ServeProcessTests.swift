@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import Glibc
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import Synchronization
