@@ -1,10 +1,10 @@
 import Core
 import Foundation
-public import Host
+import Host
 public import Hummingbird
-public import Logging
+import Logging
 public import PostgresSink
-public import Prometheus
+import Prometheus
 
 /// A ledger database the API reads usage from and checks for readiness.
 public struct LedgerHandle: Sendable {

@@ -1,6 +1,6 @@
 public import Core
 public import Host
-public import Hummingbird
+import Hummingbird
 public import Logging
 import NIOCore
 import PostgresSink

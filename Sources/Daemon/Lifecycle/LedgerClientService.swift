@@ -1,5 +1,5 @@
 import PostgresSink
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// The ledger database clients as a service: started first, so stopped last,
 /// after every pipeline has committed and closed its sinks.
