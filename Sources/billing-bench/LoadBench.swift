@@ -35,9 +35,11 @@ enum LoadBench {
         guard let server = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
             throw BenchError(message: "load: set DATABASE_URL (scripts/pg-server.sh init DIR gives a server)")
         }
-        var logger = Logger(label: "billing-bench")
-        logger.logLevel = .warning
-        let quietLogger = logger
+        let logger = {
+            var logger = Logger(label: "billing-bench")
+            logger.logLevel = .warning
+            return logger
+        }()
 
         // The HTTP, decoding and metering path with a local sink (fsync per batch).
         let auditYAML = """
@@ -102,7 +104,7 @@ enum LoadBench {
             // The usage phase reads a ledger of `ledgerFacts` more, in November 2026.
             let filler = LedgerDatabase(
                 url: try DatabaseURL(parsing: url), options: PostgresConnectionOptions(poolSize: 8),
-                logger: quietLogger)
+                logger: logger)
             do {
                 _ = try await Migrator(database: filler).migrate(now: LedgerBench.november)
                 let (subjects, fillSeconds) = try await LedgerBench.fillLedger(

@@ -91,6 +91,13 @@ struct ServeProcessTests {
         return dir
     }
 
+    /// `billing-service serve --config DIR/plugins.yaml` plus `options`, with the ops token set.
+    func serve(_ dir: String, _ options: [String] = [], environment: [String: String] = ["OPS_TOKEN": opsToken])
+        throws -> Child
+    {
+        try Child(arguments: ["serve", "--config", dir + "/plugins.yaml"] + options, environment: environment)
+    }
+
     func post(port: Int, path: String, token: String, body: String) async throws -> Int {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
@@ -111,9 +118,7 @@ struct ServeProcessTests {
     @Test("SIGTERM drains, closes and exits 0; the JSON log never holds a token")
     func sigtermAndLog() async throws {
         let dir = try setUp()
-        let child = try Child(
-            arguments: ["serve", "--config", dir + "/plugins.yaml", "--log-level", "debug"],
-            environment: ["OPS_TOKEN": Self.opsToken])
+        let child = try serve(dir, ["--log-level", "debug"])
         defer { child.killIfRunning() }
         let port = try await child.port()
         #expect(
@@ -139,9 +144,7 @@ struct ServeProcessTests {
     @Test("--log-format text logs for humans; SIGINT stops it too")
     func textLog() async throws {
         let dir = try setUp()
-        let child = try Child(
-            arguments: ["serve", "--config", dir + "/plugins.yaml", "--log-format", "text"],
-            environment: ["OPS_TOKEN": Self.opsToken])
+        let child = try serve(dir, ["--log-format", "text"])
         defer { child.killIfRunning() }
         _ = try await child.port()
         kill(child.process.processIdentifier, SIGINT)
@@ -154,7 +157,7 @@ struct ServeProcessTests {
     @Test("an unset token variable exits 2 naming the variable")
     func unsetToken() async throws {
         let dir = try setUp()
-        let child = try Child(arguments: ["serve", "--config", dir + "/plugins.yaml"], environment: [:])
+        let child = try serve(dir, environment: [:])
         defer { child.killIfRunning() }
         let status = await child.exit.value
         #expect(status == 2)
@@ -203,8 +206,7 @@ struct ServeProcessTests {
     @Test("a second signal during a drain that waits on a request exits 130 at once")
     func secondSignalForcesExit() async throws {
         let dir = try setUp()
-        let child = try Child(
-            arguments: ["serve", "--config", dir + "/plugins.yaml"], environment: ["OPS_TOKEN": Self.opsToken])
+        let child = try serve(dir)
         defer { child.killIfRunning() }
         let stalled = try StalledPush(port: try await child.port(), token: Self.pushToken)
         defer { stalled.close() }
@@ -223,8 +225,7 @@ struct ServeProcessTests {
         let dir = try setUp()
         let config = PushIngestTests.config + "\n  shutdown_grace: 1s\n"
         try config.write(toFile: dir + "/plugins.yaml", atomically: true, encoding: .utf8)
-        let child = try Child(
-            arguments: ["serve", "--config", dir + "/plugins.yaml"], environment: ["OPS_TOKEN": Self.opsToken])
+        let child = try serve(dir)
         defer { child.killIfRunning() }
         let stalled = try StalledPush(port: try await child.port(), token: Self.pushToken)
         defer { stalled.close() }

@@ -57,6 +57,11 @@ struct LedgerWriter {
             var encoder = FactCopyEncoder()
             var sums = MinuteTotalsCopyEncoder()
             if newBatch {
+                // postgres-nio quotes a COPY table name as one identifier, so the
+                // schema comes from the transaction's search path, set once here,
+                // outside any savepoint (temporary tables stay first).
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
                 fastDone = try await writeAllNew(
                     batch.facts, batchID: batchID, encoder: &encoder, totals: &sums, on: connection)
             }
@@ -127,17 +132,14 @@ struct LedgerWriter {
         }
     }
 
-    /// COPYs what `send` writes into a ledger table under a savepoint; a unique
-    /// violation (a row already there) rolls it back and answers false.
+    /// COPYs what `send` writes into a ledger table (found through the search
+    /// path `write` set) under a savepoint; a unique violation (a row already
+    /// there) rolls it back and answers false.
     private func copyUnlessPresent(
         into table: String, columns: [String], on connection: PostgresConnection,
         _ send: (PostgresCopyFromWriter) async throws -> Void
     ) async throws -> Bool {
         try await connection.query("SAVEPOINT \(unescaped: Self.fastPathSavepoint)", logger: logger)
-        // postgres-nio quotes the COPY table name as one identifier, so the schema
-        // comes from the transaction's search path (temporary tables stay first).
-        try await connection.query(
-            PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
         do {
             try await connection.copyFrom(table: table, columns: columns, logger: logger, writeData: send)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
