@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where a credential lives: never in the config text itself.
 public enum SecretReference: Hashable, Sendable, CustomStringConvertible {

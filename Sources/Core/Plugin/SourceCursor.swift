@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A source's opaque resume position, stored by the state store as JSON text.
 ///

@@ -56,7 +56,6 @@ extension APIServer {
         guard let engine = roster.engine(of: source) else {
             return Self.failure(DaemonError(.notFound, "source \(source.id) feeds no pipeline"))
         }
-        var request = request
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Int(push.settings.maxBodyBytes))

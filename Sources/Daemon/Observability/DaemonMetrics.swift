@@ -1,4 +1,4 @@
-public import Core
+import Core
 import Host
 public import Metrics
 import Rating

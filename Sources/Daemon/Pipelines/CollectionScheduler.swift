@@ -1,6 +1,6 @@
-public import Core
+import Core
 import Host
-public import Logging
+import Logging
 public import ServiceLifecycle
 
 /// Collects every pull source on its own interval (plus jitter), each in its

@@ -1,6 +1,6 @@
 public import Core
 public import Host
-public import Logging
+import Logging
 import Rating
 public import ServiceLifecycle
 import Synchronization

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 
 /// `billing-service validate`: checks plugins.yaml without touching any service.
 struct ValidateCommand: AsyncParsableCommand {

@@ -1,4 +1,4 @@
-public import Core
+import Core
 
 /// The baseline writes of one metered batch, in order, as a plain array.
 ///
