@@ -158,6 +158,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "HostTests", dependencies: ["Host", "ExporterPull", "PostgresSink"], swiftSettings: swiftSettings),
+            name: "HostTests",
+            dependencies: ["Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", log, metrics],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -99,9 +99,14 @@ public protocol PipelineStateStore: Sendable {
     /// Offers the full committed state so a store may compact its storage (the
     /// file store rewrites its snapshot and empties its journal). Called after a commit.
     func checkpoint(pipeline: String, state: PipelineState) async throws
+    /// Whether `checkpoint` would compact now. A caller that meters the next
+    /// batch while the last one is written must pause to offer a state that is
+    /// exactly the committed one, so it asks before it pauses.
+    func wantsCheckpoint(pipeline: String) async -> Bool
 }
 
 extension PipelineStateStore {
     /// Default: nothing to compact.
     public func checkpoint(pipeline: String, state: PipelineState) async throws {}
+    public func wantsCheckpoint(pipeline: String) async -> Bool { false }
 }

@@ -19,6 +19,15 @@ public struct BatchOutcome: Sendable, Equatable {
     public var sourceState: SourceState
 }
 
+/// A batch metered and rated, with the state change that commits it: what
+/// `BatchCommitter.prepare` hands to `BatchCommitter.write`.
+public struct PreparedBatch: Sendable {
+    /// The facts for the sinks, carrying the state commit.
+    public var facts: FactBatch
+    /// What the batch did, as reported once it is committed.
+    public var outcome: BatchOutcome
+}
+
 /// The one step every way of running a pipeline shares: meter a batch from the
 /// saved baselines, rate it, write it to every sink, then commit the state.
 ///
@@ -68,6 +77,20 @@ public struct BatchCommitter: Sendable {
     public func apply(
         _ batch: ObservationBatch, from source: String, meter: Meter, state: inout PipelineState, logger: Logger
     ) async throws -> BatchOutcome {
+        let prepared = try prepare(batch, from: source, meter: meter, state: &state)
+        try await write(prepared, logger: logger)
+        try await store.checkpoint(pipeline: pipeline.id, state: state)
+        return prepared.outcome
+    }
+
+    /// Meters and rates one batch, and advances `state` to what it will be once
+    /// the batch is committed (baselines, the source's cursor, the sequence).
+    ///
+    /// Nothing is written: `write` must follow, in sequence order, before the
+    /// state is durable. Until then `state` is ahead of the store.
+    public func prepare(
+        _ batch: ObservationBatch, from source: String, meter: Meter, state: inout PipelineState
+    ) throws -> PreparedBatch {
         var sourceState = state.sources[source] ?? SourceState()
         let metered = meter.meter(
             batch.observations, baselines: &state.baselines, firstMinute: &sourceState.firstMinute)
@@ -91,31 +114,45 @@ public struct BatchCommitter: Sendable {
             baselines: metered.changedBaselines)
         let factBatch = FactBatch(
             pipeline: pipeline.id, sequence: sequence, source: source, facts: facts, stateCommit: commit)
+        // The baselines are already advanced; this sets the cursor and the sequence.
+        state.lastCommittedSequence = sequence
+        state.sources[source] = sourceState
 
-        for sink in pipeline.sinks {
-            try await retrying("writing batch \(sequence)", component: sink.id, logger: logger) {
-                try await sink.write(factBatch)
-            }
-        }
-        try await store.commit(commit)
-        state.apply(commit)
-        try await store.checkpoint(pipeline: pipeline.id, state: state)
         let written = countsMinutes ? Set(facts.map(\.minute)) : []
         let observed = countsMinutes ? Set(batch.observations.map(\.time.minuteStart)) : []
-        return BatchOutcome(
+        let outcome = BatchOutcome(
             sequence: sequence, observations: batch.observations.count, facts: facts.count, stats: metered.stats,
             unpriced: unpriced, writtenMinutes: written.count, replayedMinutes: observed.subtracting(written).count,
             sourceState: sourceState)
+        return PreparedBatch(facts: factBatch, outcome: outcome)
+    }
+
+    /// Writes a prepared batch to every sink (retrying what is retryable), then
+    /// commits its state: the batch is durable when this returns.
+    public func write(_ prepared: PreparedBatch, logger: Logger) async throws {
+        let batch = prepared.facts
+        for sink in pipeline.sinks {
+            try await retrying("writing batch \(batch.sequence)", component: sink.id, logger: logger) {
+                try await sink.write(batch)
+            }
+        }
+        try await store.commit(batch.stateCommit)
     }
 
     /// Records a source's failure in the state store (cursor unchanged).
     public func recordFailure(of source: String, message: String, state: inout PipelineState) async throws {
+        let sourceState = markFailure(of: source, message: message, state: &state)
+        try await store.recordStatus(pipeline: pipeline.id, source: source, state: sourceState)
+    }
+
+    /// A source's failure in `state` only (cursor unchanged); the status to record.
+    public func markFailure(of source: String, message: String, state: inout PipelineState) -> SourceState {
         var sourceState = state.sources[source] ?? SourceState()
         sourceState.lastAttemptedAt = clock.now()
         sourceState.lastError = message
         sourceState.consecutiveFailures += 1
         state.sources[source] = sourceState
-        try await store.recordStatus(pipeline: pipeline.id, source: source, state: sourceState)
+        return sourceState
     }
 
     /// Closes every sink; the first error is thrown after all were tried.

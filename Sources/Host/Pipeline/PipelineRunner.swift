@@ -2,14 +2,18 @@ import AsyncAlgorithms
 public import Core
 public import Logging
 public import Rating
+import Synchronization
 
 /// Runs one pipeline: read batch → meter from saved baselines → rate → write to
 /// every sink → commit state (cursor + baselines), strictly in that order.
 ///
-/// State is committed only after every sink acknowledged, one batch at a time,
-/// so a crash at any point replays at most the uncommitted batch, and sinks'
-/// idempotence makes the replay change nothing. Sources read ahead in their own
-/// tasks (one batch each) so decoding overlaps with writing.
+/// State is committed only after every sink acknowledged, one batch at a time
+/// and in sequence order, so a crash at any point replays at most the batches
+/// not yet committed, and sinks' idempotence makes the replay change nothing.
+/// Three stages overlap: sources read ahead in their own tasks (one batch
+/// each), batch N+1 is metered and rated while batch N is written and
+/// committed by a writer task, and the store's compaction waits until the
+/// writer caught up (a checkpoint must be exactly the committed state).
 public struct PipelineRunner: Sendable {
     public var pipeline: HostConfiguration.Pipeline
     public var store: any PipelineStateStore
@@ -69,6 +73,9 @@ public struct PipelineRunner: Sendable {
         let channel = AsyncThrowingChannel<Delivery, any Error>()
         let sources = pipeline.sources
         let cursors = sources.map { state.sources[$0.id]?.cursor }
+        let committer = self.committer
+        let writes = AsyncThrowingChannel<Write, any Error>()
+        let writeFailure = WriteFailure()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -94,43 +101,102 @@ public struct PipelineRunner: Sendable {
                     channel.fail(error)
                 }
             }
-            var meters: [String: Meter] = [:]
-            for source in sources { meters[source.id] = Meter(options: source.metering) }
-            for try await delivery in channel {
-                switch delivery {
-                case .batch(let source, let batch):
-                    guard let meter = meters[source] else { continue }
-                    if let failure = batch.failure {
-                        try await recordFailure(
-                            of: source, message: failure, state: &state, summary: &summary, logger: logger)
-                        continue
+            group.addTask {
+                try await Self.runWrites(writes, committer: committer, failure: writeFailure, logger: logger)
+            }
+            do {
+                var meters: [String: Meter] = [:]
+                for source in sources { meters[source.id] = Meter(options: source.metering) }
+                for try await delivery in channel {
+                    if let error = writeFailure.error { throw error }
+                    switch delivery {
+                    case .batch(let source, let batch):
+                        guard let meter = meters[source] else { continue }
+                        if let failure = batch.failure {
+                            await recordFailure(
+                                of: source, message: failure, state: &state, summary: &summary, writes: writes,
+                                logger: logger)
+                            continue
+                        }
+                        let prepared = try committer.prepare(batch, from: source, meter: meter, state: &state)
+                        await writes.send(.batch(prepared))
+                        count(prepared.outcome, of: batch, from: source, in: &summary)
+                        await progress?.update(summary)
+                        if await store.wantsCheckpoint(pipeline: pipeline.id) {
+                            // `send` returns once the writer takes the barrier, so every
+                            // batch before it is committed and `state` is the committed state.
+                            await writes.send(.barrier)
+                            if let error = writeFailure.error { throw error }
+                            try await store.checkpoint(pipeline: pipeline.id, state: state)
+                        }
+                    case .failed(let source, let message):
+                        await recordFailure(
+                            of: source, message: message, state: &state, summary: &summary, writes: writes,
+                            logger: logger)
                     }
-                    try await process(
-                        batch, from: source, meter: meter, state: &state, summary: &summary, logger: logger)
-                case .failed(let source, let message):
-                    try await recordFailure(
-                        of: source, message: message, state: &state, summary: &summary, logger: logger)
                 }
+                writes.finish()
+            } catch {
+                writes.fail(error)
+                throw error
             }
             try await group.waitForAll()
         }
     }
 
-    /// Records a source's failure in the state store (cursor unchanged) and the summary.
-    private func recordFailure(
-        of source: String, message: String, state: inout PipelineState, summary: inout PipelineSummary,
-        logger: Logger
-    ) async throws {
-        summary.failures[source] = message
-        logger.error("source failed", metadata: ["source": "\(source)", "error": "\(message)"])
-        try await committer.recordFailure(of: source, message: message, state: &state)
+    /// What the metering loop hands to the writer, in order.
+    private enum Write: Sendable {
+        case batch(PreparedBatch)
+        case status(source: String, SourceState)
+        /// Nothing to do: taking it proves every earlier write finished.
+        case barrier
     }
 
-    private func process(
-        _ batch: ObservationBatch, from source: String, meter: Meter, state: inout PipelineState,
-        summary: inout PipelineSummary, logger: Logger
+    /// The writer: sinks then state, one batch at a time, while the next batch is
+    /// metered. After a failure it keeps taking (and dropping) what is sent, so
+    /// the metering loop is never left waiting, until that loop sees the failure.
+    private static func runWrites(
+        _ writes: AsyncThrowingChannel<Write, any Error>, committer: BatchCommitter, failure: WriteFailure,
+        logger: Logger
     ) async throws {
-        let outcome = try await committer.apply(batch, from: source, meter: meter, state: &state, logger: logger)
+        var failed: (any Error)?
+        for try await write in writes {
+            guard failed == nil else { continue }
+            do {
+                switch write {
+                case .batch(let prepared):
+                    var logger = logger
+                    logger[metadataKey: "batch"] = "\(prepared.outcome.sequence)"
+                    try await committer.write(prepared, logger: logger)
+                case .status(let source, let sourceState):
+                    try await committer.store.recordStatus(
+                        pipeline: committer.pipeline.id, source: source, state: sourceState)
+                case .barrier:
+                    break
+                }
+            } catch {
+                failed = error
+                failure.error = error
+            }
+        }
+        if let failed { throw failed }
+    }
+
+    /// Records a source's failure (cursor unchanged): in the summary and the
+    /// state now, in the store after the batches before it were committed.
+    private func recordFailure(
+        of source: String, message: String, state: inout PipelineState, summary: inout PipelineSummary,
+        writes: AsyncThrowingChannel<Write, any Error>, logger: Logger
+    ) async {
+        summary.failures[source] = message
+        logger.error("source failed", metadata: ["source": "\(source)", "error": "\(message)"])
+        let sourceState = committer.markFailure(of: source, message: message, state: &state)
+        await writes.send(.status(source: source, sourceState))
+    }
+
+    private func count(
+        _ outcome: BatchOutcome, of batch: ObservationBatch, from source: String, in summary: inout PipelineSummary
+    ) {
         summary.failures[source] = nil  // a long-running source recovered
         summary.batches += 1
         summary.observations += outcome.observations
@@ -143,6 +209,15 @@ public struct PipelineRunner: Sendable {
         summary.quarantined += batch.quarantined
         for (metric, count) in outcome.unpriced { summary.unpriced[metric, default: 0] += count }
         summary.lastPosition = batch.position
-        await progress?.update(summary)
+    }
+}
+
+/// The writer's first failure, seen by the metering loop before it meters more.
+private final class WriteFailure: Sendable {
+    private let value = Mutex<(any Error)?>(nil)
+
+    var error: (any Error)? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

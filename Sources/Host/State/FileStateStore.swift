@@ -102,9 +102,16 @@ public actor FileStateStore: PipelineStateStore {
     }
 
     public func checkpoint(pipeline: String, state: PipelineState) async throws {
-        let journalSize = journalSizes[pipeline] ?? 0
-        guard journalSize > compactionBytes, journalSize > (snapshotSizes[pipeline] ?? 0) else { return }
+        guard compactionDue(pipeline) else { return }
         try writeSnapshot(pipeline: pipeline, state: state)
+    }
+
+    public func wantsCheckpoint(pipeline: String) -> Bool { compactionDue(pipeline) }
+
+    /// When the journal outgrew both `compactionBytes` and the last snapshot.
+    private func compactionDue(_ pipeline: String) -> Bool {
+        let journalSize = journalSizes[pipeline] ?? 0
+        return journalSize > compactionBytes && journalSize > (snapshotSizes[pipeline] ?? 0)
     }
 
     /// Writes the full state as the new snapshot and empties the journal.
