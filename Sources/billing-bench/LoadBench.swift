@@ -16,7 +16,8 @@ import YAMLConfig
 /// under 200 concurrent clients (latency percentiles).
 ///
 /// Needs DATABASE_URL (a server where it may create a database); the database
-/// it creates is dropped at the end.
+/// it creates is dropped at the end. LOAD_LEDGER_URL instead names a database
+/// this benchmark's generator filled before (`billing` schema), used as it is.
 enum LoadBench {
     struct Plan {
         /// Concurrent pushers, each one node.
@@ -70,12 +71,20 @@ enum LoadBench {
         }
 
         // The production path: the PostgreSQL ledger, then usage queries on what was pushed.
+        // LOAD_LEDGER_URL names a database this benchmark filled before (kept, not filled again).
+        let reused = ProcessInfo.processInfo.environment["LOAD_LEDGER_URL"]
         let name = "bench_load_\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try Bench.timeShell("psql '\(server)' -qAt -c 'CREATE DATABASE \(name)' > /dev/null")
-        defer { _ = try? Bench.timeShell("psql '\(server)' -qAt -c 'DROP DATABASE \(name) WITH (FORCE)' > /dev/null") }
+        if reused == nil {
+            _ = try Bench.timeShell("psql '\(server)' -qAt -c 'CREATE DATABASE \(name)' > /dev/null")
+        }
+        defer {
+            if reused == nil {
+                _ = try? Bench.timeShell("psql '\(server)' -qAt -c 'DROP DATABASE \(name) WITH (FORCE)' > /dev/null")
+            }
+        }
         guard var components = URLComponents(string: server) else { throw BenchError(message: "bad DATABASE_URL") }
         components.path = "/" + name
-        let url = components.string ?? server
+        let url = reused ?? components.string ?? server
         let ledger = LedgerDatabase(url: try DatabaseURL(parsing: url), logger: logger)
         _ = try await Migrator(database: ledger).migrate(now: Timestamp(secondsSinceEpoch: 1_767_225_600))
         await ledger.shutdown()
@@ -107,12 +116,15 @@ enum LoadBench {
                 logger: logger)
             do {
                 _ = try await Migrator(database: filler).migrate(now: LedgerBench.november)
-                let (subjects, fillSeconds) = try await LedgerBench.fillLedger(
-                    database: filler, schema: .default, facts: plan.ledgerFacts)
+                var subjects = LedgerBench.subjects
+                if reused == nil {
+                    let fillSeconds: Double
+                    (subjects, fillSeconds) = try await LedgerBench.fillLedger(
+                        database: filler, schema: .default, facts: plan.ledgerFacts)
+                    print("ledger: \(plan.ledgerFacts) facts generated in \(Int(fillSeconds)) s")
+                }
                 let facts = try await LedgerBench.integer(filler, "SELECT count(*) FROM billing.usage_facts")
-                print(
-                    "ledger for the usage phase: \(facts) facts (\(plan.ledgerFacts) generated in \(Int(fillSeconds)) s)"
-                )
+                print("ledger for the usage phase: \(facts) facts")
                 try await usage(
                     plan: plan, subjects: subjects, facts: facts, port: port, client: client, direct: filler)
             } catch {
@@ -251,7 +263,7 @@ enum LoadBench {
             let start = november.adding(nanoseconds: Int64(day) * 86_400 * Timestamp.nanosecondsPerSecond)
             return (start, start.adding(nanoseconds: 86_400 * Timestamp.nanosecondsPerSecond))
         }
-        let engine = UsageQueryEngine(database: direct, schema: .default)
+        let engine = UsageQueryEngine(database: direct)
         let (baseline, baselineSeconds) = try await concurrently(plan: plan) { worker, round in
             let (subject, day) = usageQuery(worker: worker, round: round, subjects: subjects)
             let (from, to) = bounds(day)

@@ -97,13 +97,13 @@ struct ServerCrashTests {
 
     private func crashAndRecover(_ cluster: PrivateCluster) async throws {
         let logger = TestDatabase.logger
+        let schema = try #require(LedgerSchema("crash"))
         let database = LedgerDatabase(
             url: try cluster.url, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: .seconds(2)),
-            logger: logger)
-        let schema = try #require(LedgerSchema("crash"))
+            schema: schema, logger: logger)
         let db = TestDatabase(database: database, schema: schema)
         try await Migrator(database: database, schema: schema).migrate(now: db.now)
-        let sink = PostgresSink(id: "ledger", database: database, schema: schema)
+        let sink = PostgresSink(id: "ledger", database: database)
         let store = try sink.stateStore(forPipeline: "main")
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
 

@@ -103,7 +103,7 @@ extension APIServer {
             subject: query["subject"].map(String.init), metric: query["metric"].map(String.init), from: from, to: to,
             granularity: granularity)
         do {
-            let rows = try await UsageQueryEngine(database: ledger.database, schema: ledger.schema).run(usageQuery)
+            let rows = try await UsageQueryEngine(database: ledger.database).run(usageQuery)
             return JSONResponse.text(UsageReport.json(rows))
         } catch let error as PluginError where error.isRetryable {
             return JSONResponse.error(.serviceUnavailable, code: "unavailable", error.description)

@@ -20,7 +20,7 @@ struct DatabaseOptions: ParsableArguments {
     var logLevel: Logger.Level = .warning
 
     /// Opens the database, or fails with exit code 2 saying what is missing.
-    func database() throws -> (LedgerDatabase, LedgerSchema) {
+    func database() throws -> LedgerDatabase {
         let logger = CommandEnvironment.logger(label: "billing-service.db", level: logLevel)
         if let config {
             let context = CommandEnvironment.context(configFile: config, logger: logger)
@@ -33,7 +33,7 @@ struct DatabaseOptions: ParsableArguments {
                         + (sink.map { " named \($0)" } ?? "") + "; name one with --sink")
             }
             do {
-                return (try only.database(), only.schema)
+                return try only.database()
             } catch {
                 throw CommandFailure.usage("\(error)")
             }
@@ -42,7 +42,7 @@ struct DatabaseOptions: ParsableArguments {
             throw CommandFailure.usage("give --database-url URL, --config FILE, or set DATABASE_URL")
         }
         do {
-            return (LedgerDatabase(url: try DatabaseURL(parsing: text), logger: logger), .default)
+            return LedgerDatabase(url: try DatabaseURL(parsing: text), logger: logger)
         } catch {
             throw CommandFailure.usage("--database-url: \(error)")
         }
@@ -61,8 +61,8 @@ struct MigrateCommand: AsyncParsableCommand {
     var check = false
 
     func run() async throws {
-        let (db, schema) = try database.database()
-        let migrator = Migrator(database: db, schema: schema)
+        let db = try database.database()
+        let migrator = Migrator(database: db, schema: db.schema)
         do {
             if check {
                 let status = try await migrator.status()
@@ -118,10 +118,10 @@ struct UsageCommand: AsyncParsableCommand {
             throw CommandFailure.usage("--from and --to must be RFC 3339 timestamps")
         }
         guard start < end else { throw CommandFailure.usage("--from must be before --to") }
-        let (db, schema) = try database.database()
+        let db = try database.database()
         let query = UsageQuery(subject: subject, metric: metric, from: start, to: end, granularity: granularity)
         do {
-            let rows = try await UsageQueryEngine(database: db, schema: schema).run(query)
+            let rows = try await UsageQueryEngine(database: db).run(query)
             await db.shutdown()
             let output = UsageReport.render(rows, format: format)
             print(output, terminator: output.hasSuffix("\n") ? "" : "\n")

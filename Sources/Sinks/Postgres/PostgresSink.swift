@@ -47,17 +47,17 @@ public final class PostgresSink: FactSink {
             }
             do {
                 let url = try DatabaseURL(parsing: text)
-                return LedgerDatabase(url: url, options: settings.connection, logger: logger)
+                return LedgerDatabase(url: url, options: settings.connection, schema: settings.schema, logger: logger)
             } catch {
                 throw PluginError(.permanent, component: component, "\(error) (from \(settings.databaseURL))")
             }
         }
     }
 
-    /// A sink over a database the caller owns (tests, the benchmark, tools).
-    public init(id: String, database: LedgerDatabase, schema: LedgerSchema = .default) {
+    /// A sink over a database the caller owns (tests, the benchmark, tools), in the database's schema.
+    public init(id: String, database: LedgerDatabase) {
         self.id = id
-        self.schema = schema
+        self.schema = database.schema
         self.component = "sinks.\(id)"
         self.logger = database.logger
         self.databaseBox = Mutex(database)

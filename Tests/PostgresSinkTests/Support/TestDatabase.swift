@@ -30,11 +30,11 @@ struct TestDatabase {
         migrated: Bool = true, connectTimeout: Duration = .seconds(60),
         _ body: (TestDatabase) async throws -> T
     ) async throws -> T {
-        let database = LedgerDatabase(
-            url: try url, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: connectTimeout),
-            logger: logger)
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let schema = try #require(LedgerSchema(String(name)))
+        let database = LedgerDatabase(
+            url: try url, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: connectTimeout),
+            schema: schema, logger: logger)
         let test = TestDatabase(database: database, schema: schema)
         do {
             if migrated {
@@ -89,7 +89,7 @@ struct TestDatabase {
     }
 
     func sink(id: String = "ledger") -> PostgresSink {
-        PostgresSink(id: id, database: database, schema: schema)
+        PostgresSink(id: id, database: database)
     }
 
     /// Facts, minute totals and batch log as sorted text lines: a full picture to compare.

@@ -27,6 +27,11 @@ public struct PostgresConnectionOptions: Sendable, Hashable {
 public final class LedgerDatabase: Sendable {
     public let url: DatabaseURL
     public let options: PostgresConnectionOptions
+    /// The ledger schema this pool's connections resolve unqualified table names
+    /// in (their `search_path`, set at connect time), so statements prepared once
+    /// per connection need not name it. Statements built at run time still
+    /// qualify every table.
+    public let schema: LedgerSchema
     let logger: Logger
     private let client: PostgresClient
     private let runTask = Mutex<RunState>(.idle)
@@ -37,15 +42,23 @@ public final class LedgerDatabase: Sendable {
         case shutDown
     }
 
-    public init(url: DatabaseURL, options: PostgresConnectionOptions = .init(), logger: Logger) {
+    public init(
+        url: DatabaseURL, options: PostgresConnectionOptions = .init(), schema: LedgerSchema = .default,
+        logger: Logger
+    ) {
         self.url = url
         self.options = options
+        self.schema = schema
         self.logger = logger
         var configuration = url.clientConfiguration()
         configuration.options.maximumConnections = max(1, options.poolSize)
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = options.connectTimeout
-        configuration.options.additionalStartupParameters = [("application_name", "billing-service")]
+        // A schema name is a plain identifier (checked by LedgerSchema); pg_catalog
+        // is searched first regardless, so built-in functions resolve as usual.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "billing-service"), ("search_path", schema.name),
+        ]
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 

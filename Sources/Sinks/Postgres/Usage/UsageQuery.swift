@@ -60,16 +60,18 @@ public struct UsageRow: Sendable, Hashable {
 /// Answers usage queries from `minute_totals` (never from facts).
 ///
 /// Exists for `billing-service usage` and the HTTP usage endpoint: sums of
-/// minutes are exact rollups of facts, and the `(subject, minute)` index makes a
-/// one-subject month cheap. Periods are UTC; rows come sorted by period,
-/// subject, metric, currency.
+/// minutes are exact rollups of facts, and the totals key (subject, minute, …),
+/// which also carries the summed columns (migration 3), makes one subject's
+/// range an index-only scan. A one-subject query is a statement prepared once
+/// per connection; a query over all subjects is planned for its values.
+/// Periods are UTC; rows come sorted by period, subject, metric, currency.
 public struct UsageQueryEngine: Sendable {
     public let database: LedgerDatabase
-    public let schema: LedgerSchema
+    /// The database's own schema: its connections resolve the prepared statement there.
+    public var schema: LedgerSchema { database.schema }
 
-    public init(database: LedgerDatabase, schema: LedgerSchema = .default) {
+    public init(database: LedgerDatabase) {
         self.database = database
-        self.schema = schema
     }
 
     static let component = "usage"
@@ -78,23 +80,19 @@ public struct UsageQueryEngine: Sendable {
         guard query.from < query.to else {
             throw PluginError(.permanent, component: Self.component, "--from must be before --to")
         }
-        let sql = Self.sql(for: query, schema: schema)
         let logger = database.logger
+        let schema = self.schema
         do {
             return try await database.withConnection(component: Self.component) { connection in
-                let rows = try await connection.query(sql, logger: logger)
                 var out: [UsageRow] = []
-                for try await (subject, metric, currency, periodSeconds, quantity, amountText) in rows.decode(
-                    (String, String, String, Int64, String, String).self)
-                {
-                    guard let amount = Money(decimal: amountText) else {
-                        throw PluginError(.permanent, component: Self.component, "amount out of range: \(amountText)")
+                if let prepared = Self.prepared(for: query) {
+                    for try await row in try await connection.execute(prepared, logger: logger) { out.append(row) }
+                } else {
+                    for try await row in try await connection.query(
+                        Self.sql(for: query, schema: schema), logger: logger)
+                    {
+                        out.append(try SubjectUsageStatement.usageRow(row))
                     }
-                    out.append(
-                        UsageRow(
-                            subject: subject, metric: metric, unit: MetricUnit.of(metric: metric),
-                            periodStart: Timestamp(secondsSinceEpoch: periodSeconds), quantity: quantity,
-                            amount: amount, currency: currency))
                 }
                 return out
             }
@@ -103,32 +101,47 @@ public struct UsageQueryEngine: Sendable {
         }
     }
 
+    /// The prepared statement for a one-subject query; nil for all subjects.
+    static func prepared(for query: UsageQuery) -> SubjectUsageStatement? {
+        guard let subject = query.subject else { return nil }
+        return SubjectUsageStatement(
+            subject: subject, from: bound(query.from), to: bound(query.to), metric: query.metric,
+            granularity: query.granularity.rawValue)
+    }
+
+    /// A bound as the statements send it: rounded up to a microsecond (see `sql`).
+    static func bound(_ time: Timestamp) -> String {
+        microsecondCeiling(time).rfc3339(fractionalDigits: .nanoseconds)
+    }
+
     static func microsecondCeiling(_ time: Timestamp) -> Timestamp {
         let ns = time.nanosecondsSinceEpoch
         let (q, r) = ns.quotientAndRemainder(dividingBy: 1_000)
         return Timestamp(nanosecondsSinceEpoch: (r > 0 ? q + 1 : q) * 1_000)
     }
 
-    /// The statement `run` sends for `query`, for an EXPLAIN of its plan.
-    public func statement(for query: UsageQuery) -> PostgresQuery { Self.sql(for: query, schema: schema) }
+    /// The statement `run` sends for `query` (the prepared one's text and
+    /// values for one subject), for an EXPLAIN of its plan on this database.
+    public func statement(for query: UsageQuery) -> PostgresQuery {
+        guard let prepared = Self.prepared(for: query) else { return Self.sql(for: query, schema: schema) }
+        return PostgresQuery(unsafeSQL: SubjectUsageStatement.sql, binds: prepared.makeBindings())
+    }
 
-    /// The statement; exposed to tests.
+    /// The statement for all subjects, planned for its values (a NULL metric
+    /// filter folds away).
     static func sql(for query: UsageQuery, schema: LedgerSchema) -> PostgresQuery {
-        let from = microsecondCeiling(query.from).rfc3339(fractionalDigits: .nanoseconds)
-        let to = microsecondCeiling(query.to).rfc3339(fractionalDigits: .nanoseconds)
+        let from = bound(query.from)
+        let to = bound(query.to)
         let unit = query.granularity.rawValue
         // The bounds are bound as text and cast, so no float conversion touches them.
         // timestamptz keeps microseconds and minute starts are whole microseconds, so
         // rounding each bound up to a microsecond keeps `>=` and `<` exact.
-        // Unnamed statements are planned with their parameter values, so a NULL
-        // filter folds away and a subject filter uses the (subject, minute) index.
         return """
             SELECT subject, metric, currency,
                 extract(epoch FROM date_trunc(\(unit), minute, 'UTC'))::bigint AS period,
                 sum(quantity)::text, sum(amount)::text
             FROM \(unescaped: schema.minuteTotals)
             WHERE minute >= \(from)::timestamptz AND minute < \(to)::timestamptz
-                AND (\(query.subject)::text IS NULL OR subject = \(query.subject))
                 AND (\(query.metric)::text IS NULL OR metric = \(query.metric))
             GROUP BY subject, metric, currency, period
             ORDER BY period, subject, metric, currency

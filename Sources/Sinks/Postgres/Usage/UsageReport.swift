@@ -1,4 +1,4 @@
-public import Core
+import Core
 
 /// Output formats of `billing-service usage --format`.
 public enum UsageFormat: String, Sendable, CaseIterable, Hashable {
@@ -32,12 +32,22 @@ public enum UsageReport {
     /// One JSON array, one object per line, keys in `fields` order.
     public static func json(_ rows: [UsageRow]) -> String {
         guard !rows.isEmpty else { return "[]\n" }
-        var out = "[\n"
+        // Bytes, not string concatenation: the API renders this for every usage request.
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 200)
+        out.append(contentsOf: "[\n".utf8)
         for (i, row) in rows.enumerated() {
-            let members = zip(fields, values(row)).map { "\(JSONString.quoted($0)):\(JSONString.quoted($1))" }
-            out += "  {" + members.joined(separator: ",") + "}" + (i == rows.count - 1 ? "\n" : ",\n")
+            out.append(contentsOf: "  {".utf8)
+            for (j, (field, value)) in zip(fields, values(row)).enumerated() {
+                if j > 0 { out.append(UInt8(ascii: ",")) }
+                JSONString.appendQuoted(field, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONString.appendQuoted(value, to: &out)
+            }
+            out.append(contentsOf: (i == rows.count - 1 ? "}\n" : "},\n").utf8)
         }
-        return out + "]\n"
+        out.append(contentsOf: "]\n".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// RFC 4180: a header line, fields quoted only when they hold `,`, `"` or a line break.
