@@ -142,6 +142,10 @@ public struct PipelineRunner: Sendable {
             }
             try await group.waitForAll()
         }
+        // Every batch is committed now: offer the final state for compaction.
+        if await store.wantsCheckpoint(pipeline: pipeline.id) {
+            try await store.checkpoint(pipeline: pipeline.id, state: state)
+        }
     }
 
     /// What the metering loop hands to the writer, in order.
