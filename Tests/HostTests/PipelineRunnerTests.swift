@@ -104,13 +104,7 @@ import YAMLConfig
         await #expect(throws: PluginError.self) { _ = try await Self.run(source, sink: sink, store: store) }
         #expect(sink.written.withLock { $0 } == [1, 2, 3, 4, 5])
 
-        let reopened = try await FileStateStore(directory: dir.file("state")).load(pipeline: "p")
-        let reference = try await Self.sequentialState(source, batches: 5, in: dir)
-        #expect(reopened.lastCommittedSequence == 5)
-        #expect(
-            reopened.sources.mapValues(Self.withoutTimes) == reference.sources.mapValues(Self.withoutTimes))
-        #expect(reopened.baselines == reference.baselines)
-        #expect(!reopened.baselines.isEmpty)
+        try await Self.expectSequentialState(in: dir, source: source, batches: 5)
     }
 
     @Test("a pipelined run commits every batch in order and ends with the sequential state")
@@ -125,12 +119,20 @@ import YAMLConfig
         #expect(written == Array(1...UInt64(summary.batches)))
         #expect(summary.batches > 5)
 
+        try await Self.expectSequentialState(in: dir, source: source, batches: summary.batches)
+    }
+
+    /// The state store of `dir`/state, reopened, holds what committing the first
+    /// `batches` batches one at a time holds (wall-clock fields aside).
+    static func expectSequentialState(in dir: TemporaryDirectory, source: any ObservationSource, batches: Int)
+        async throws
+    {
         let reopened = try await FileStateStore(directory: dir.file("state")).load(pipeline: "p")
-        let reference = try await Self.sequentialState(source, batches: summary.batches, in: dir)
-        #expect(reopened.lastCommittedSequence == UInt64(summary.batches))
+        let reference = try await sequentialState(source, batches: batches, in: dir)
+        #expect(reopened.lastCommittedSequence == UInt64(batches))
+        #expect(reopened.sources.mapValues(withoutTimes) == reference.sources.mapValues(withoutTimes))
         #expect(reopened.baselines == reference.baselines)
-        #expect(
-            reopened.sources.mapValues(Self.withoutTimes) == reference.sources.mapValues(Self.withoutTimes))
+        #expect(!reopened.baselines.isEmpty)
     }
 
     /// A source's state with the wall-clock fields cleared (the two runs differ only there).

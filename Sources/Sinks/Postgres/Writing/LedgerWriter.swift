@@ -58,10 +58,8 @@ struct LedgerWriter {
             var sums = MinuteTotalsCopyEncoder()
             if newBatch {
                 // postgres-nio quotes a COPY table name as one identifier, so the
-                // schema comes from the transaction's search path, set once here,
-                // outside any savepoint (temporary tables stay first).
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
+                // schema comes from the connection's search path, which
+                // LedgerDatabase sets to the sink's schema when it connects.
                 fastDone = try await writeAllNew(
                     batch.facts, batchID: batchID, encoder: &encoder, totals: &sums, on: connection)
             }
