@@ -120,9 +120,8 @@ enum LedgerBench {
     // MARK: Usage queries
 
     static func queryBench(database: LedgerDatabase, facts count: Int, queries: Int) async throws {
-        let schema = database.schema
-        let (subjects, loadSeconds) = try await fillLedger(database: database, schema: schema, facts: count)
-        let s = schema.name
+        let (subjects, loadSeconds) = try await fillLedger(database: database, facts: count)
+        let s = database.schema.name
         let stored = try await integer(database, "SELECT count(*) FROM \(s).usage_facts")
         let engine = UsageQueryEngine(database: database)
         var rng = SplitMix64(seed: 7)
@@ -164,13 +163,13 @@ enum LedgerBench {
     /// as the sink keeps them (facts of other months, such as those the load
     /// benchmark pushed, already have theirs). Returns the number of subjects and
     /// the seconds it took.
-    static func fillLedger(database: LedgerDatabase, schema: LedgerSchema, facts count: Int) async throws -> (
+    static func fillLedger(database: LedgerDatabase, facts count: Int) async throws -> (
         subjects: Int, seconds: Double
     ) {
         let subjects = Self.subjects
         let minutesPerSeries = max(1, count / (subjects * 2))
         let step = max(1, 43_200 / minutesPerSeries)
-        let s = schema.name
+        let s = database.schema.name
         let (_, loadSeconds) = try await Bench.time {
             try await execute(
                 database,

@@ -120,7 +120,7 @@ enum LoadBench {
                 if reused == nil {
                     let fillSeconds: Double
                     (subjects, fillSeconds) = try await LedgerBench.fillLedger(
-                        database: filler, schema: .default, facts: plan.ledgerFacts)
+                        database: filler, facts: plan.ledgerFacts)
                     print("ledger: \(plan.ledgerFacts) facts generated in \(Int(fillSeconds)) s")
                 }
                 let facts = try await LedgerBench.integer(filler, "SELECT count(*) FROM billing.usage_facts")
@@ -247,8 +247,8 @@ enum LoadBench {
 
     /// The usage query of request `round` of client `worker`: one subject, one
     /// November day, by hour.
-    static func usageQuery(worker: Int, round: Int, subjects: Int) -> (subject: String, day: Int) {
-        let index = worker * 20 + round
+    static func usageQuery(plan: Plan, worker: Int, round: Int, subjects: Int) -> (subject: String, day: Int) {
+        let index = worker * plan.usageRequestsPerClient + round
         return ("acct-\((index * 7_919) % subjects)", (index * 104_729) % 30)
     }
 
@@ -265,7 +265,7 @@ enum LoadBench {
         }
         let engine = UsageQueryEngine(database: direct)
         let (baseline, baselineSeconds) = try await concurrently(plan: plan) { worker, round in
-            let (subject, day) = usageQuery(worker: worker, round: round, subjects: subjects)
+            let (subject, day) = usageQuery(plan: plan, worker: worker, round: round, subjects: subjects)
             let (from, to) = bounds(day)
             let start = ContinuousClock.now
             let rows = try await engine.run(UsageQuery(subject: subject, from: from, to: to, granularity: .hour))
@@ -273,7 +273,7 @@ enum LoadBench {
             return Bench.seconds(ContinuousClock.now - start)
         }
         let (latencies, seconds) = try await concurrently(plan: plan) { worker, round in
-            let (subject, day) = usageQuery(worker: worker, round: round, subjects: subjects)
+            let (subject, day) = usageQuery(plan: plan, worker: worker, round: round, subjects: subjects)
             let (from, to) = bounds(day)
             let url =
                 "http://127.0.0.1:\(port)/v1/usage?subject=\(subject)"

@@ -12,7 +12,8 @@ public struct LedgerHandle: Sendable {
     /// The pipeline whose sink this is.
     public var pipeline: String
     public var database: LedgerDatabase
-    public var schema: LedgerSchema
+    /// The ledger schema: the database's own (its connections' search path).
+    public var schema: LedgerSchema { database.schema }
 }
 
 /// The daemon's HTTP API: builds the routers of `APIRoute.all`, each handler

@@ -54,7 +54,7 @@ public struct BillingDaemon: Sendable {
             for case let sink as PostgresSink in pipeline.sinks {
                 ledgers.append(
                     LedgerHandle(
-                        sinkID: sink.id, pipeline: pipeline.id, database: try sink.database(), schema: sink.schema))
+                        sinkID: sink.id, pipeline: pipeline.id, database: try sink.database()))
             }
             var instrumented = pipeline
             instrumented.sinks = pipeline.sinks.map { InstrumentedSink(base: $0, metrics: metrics) }

@@ -130,8 +130,8 @@ struct LedgerWriter {
         }
     }
 
-    /// COPYs what `send` writes into a ledger table (found through the search
-    /// path `write` set) under a savepoint; a unique violation (a row already
+    /// COPYs what `send` writes into a ledger table (found through the
+    /// connection's search path, the sink's schema) under a savepoint; a unique violation (a row already
     /// there) rolls it back and answers false.
     private func copyUnlessPresent(
         into table: String, columns: [String], on connection: PostgresConnection,
