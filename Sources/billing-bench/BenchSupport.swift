@@ -67,6 +67,21 @@ enum Bench {
         return seconds(ContinuousClock.now - start)
     }
 
+    /// Runs `command` in `sh -c` and returns its standard output; fails unless it exits 0.
+    static func shellOutput(_ command: String, environment extra: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError(message: "command failed: \(command)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func format(_ value: Double) -> String {
         String(format: "%.0f", value)
     }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Core
 import Daemon
 import Foundation
@@ -6,6 +5,7 @@ import Host
 import Logging
 import NIOCore
 import NIOHTTP1
+import PostgresNIO
 import PostgresSink
 import Prometheus
 import ServiceLifecycle
@@ -17,7 +17,9 @@ import YAMLConfig
 ///
 /// Needs DATABASE_URL (a server where it may create a database); the database
 /// it creates is dropped at the end. LOAD_LEDGER_URL instead names a database
-/// this benchmark's generator filled before (`billing` schema), used as it is.
+/// to keep (`billing` schema): the generator fills it when it holds no November
+/// facts, and later runs use it as it is. The client is `LoopbackHTTPConnection`,
+/// one keep-alive connection per pusher or usage client.
 enum LoadBench {
     struct Plan {
         /// Concurrent pushers, each one node.
@@ -65,13 +67,13 @@ enum LoadBench {
             """
         if plan.pushers > 0 {
             try await withDaemon(yaml: auditYAML, environment: ["BENCH_TOKEN": "bench-token"], logger: logger) {
-                port, client in
-                try await push(plan: plan, port: port, client: client, sink: "jsonl_audit (fsync)")
+                port in
+                try await push(plan: plan, port: port, sink: "jsonl_audit (fsync)")
             }
         }
 
         // The production path: the PostgreSQL ledger, then usage queries on what was pushed.
-        // LOAD_LEDGER_URL names a database this benchmark filled before (kept, not filled again).
+        // LOAD_LEDGER_URL names a database to keep: filled on first use, used as it is after.
         let reused = ProcessInfo.processInfo.environment["LOAD_LEDGER_URL"]
         let name = "bench_load_\(UUID().uuidString.prefix(8).lowercased())"
         if reused == nil {
@@ -108,8 +110,8 @@ enum LoadBench {
             \(serviceYAML)
             """
         let environment = ["BENCH_LEDGER_URL": url, "BENCH_TOKEN": "bench-token"]
-        try await withDaemon(yaml: postgresYAML, environment: environment, logger: logger) { port, client in
-            try await push(plan: plan, port: port, client: client, sink: "postgres")
+        try await withDaemon(yaml: postgresYAML, environment: environment, logger: logger) { port in
+            try await push(plan: plan, port: port, sink: "postgres")
             // The usage phase reads a ledger of `ledgerFacts` more, in November 2026.
             let filler = LedgerDatabase(
                 url: try DatabaseURL(parsing: url), options: PostgresConnectionOptions(poolSize: 8),
@@ -117,7 +119,11 @@ enum LoadBench {
             do {
                 _ = try await Migrator(database: filler).migrate(now: LedgerBench.november)
                 var subjects = LedgerBench.subjects
-                if reused == nil {
+                let filled = try await LedgerBench.integer(
+                    filler,
+                    "SELECT count(*) FROM (SELECT 1 FROM billing.usage_facts "
+                        + "WHERE minute >= '2026-11-01T00:00:00Z' AND minute < '2026-12-01T00:00:00Z' LIMIT 1) AS f")
+                if filled == 0 {
                     let fillSeconds: Double
                     (subjects, fillSeconds) = try await LedgerBench.fillLedger(
                         database: filler, facts: plan.ledgerFacts)
@@ -126,7 +132,7 @@ enum LoadBench {
                 let facts = try await LedgerBench.integer(filler, "SELECT count(*) FROM billing.usage_facts")
                 print("ledger for the usage phase: \(facts) facts")
                 try await usage(
-                    plan: plan, subjects: subjects, facts: facts, port: port, client: client, direct: filler)
+                    plan: plan, subjects: subjects, facts: facts, port: port, url: url, direct: filler)
             } catch {
                 await filler.shutdown()
                 throw error
@@ -144,10 +150,10 @@ enum LoadBench {
               scopes: [ingest, billing:read]
         """
 
-    /// Runs the daemon of `yaml` in-process for the duration of `body` (given its port and a client).
+    /// Runs the daemon of `yaml` in-process for the duration of `body` (given its port).
     static func withDaemon(
         yaml: String, environment: [String: String], logger: Logger,
-        _ body: @Sendable (Int, HTTPClient) async throws -> Void
+        _ body: @Sendable (Int) async throws -> Void
     ) async throws {
         let directory = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -168,18 +174,12 @@ enum LoadBench {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw BenchError(message: "the daemon did not listen") }
             for engine in daemon.roster.engines { _ = await engine.waitUntilReady() }
-            var configuration = HTTPClient.Configuration()
-            configuration.connectionPool = .init(
-                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             do {
-                try await body(port, client)
+                try await body(port)
             } catch {
-                try? await client.shutdown()
                 await group.triggerGracefulShutdown()
                 throw error
             }
-            try await client.shutdown()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -199,7 +199,7 @@ enum LoadBench {
         return ByteBuffer(string: text + "]}\n")
     }
 
-    static func push(plan: Plan, port: Int, client: HTTPClient, sink: String) async throws {
+    static func push(plan: Plan, port: Int, sink: String) async throws {
         guard plan.pushers > 0 else { return }  // LOAD_PUSHERS=0: the usage phase only
         let bodies = (0..<plan.pushers).map { node in
             (0..<plan.minutes).map { body(node: node, minute: $0, accounts: plan.accounts) }
@@ -209,16 +209,14 @@ enum LoadBench {
             try await withThrowingTaskGroup(of: [Double].self) { group in
                 for node in 0..<plan.pushers {
                     group.addTask {
-                        var latencies: [Double] = []
-                        for buffer in bodies[node] {
-                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/ingest/snapshots")
-                            request.method = .POST
-                            request.headers.add(name: "Authorization", value: "Bearer bench-token")
-                            request.body = .bytes(buffer)
-                            latencies.append(
-                                try await timed(request, client: client, timeout: .seconds(120), what: "push"))
+                        try await LoopbackHTTPConnection.with(port: port) { connection in
+                            var latencies: [Double] = []
+                            for buffer in bodies[node] {
+                                latencies.append(
+                                    try await timed(.POST, "/v1/ingest/snapshots", body: buffer, on: &connection))
+                            }
+                            return latencies
                         }
-                        return latencies
                     }
                 }
                 var all: [Double] = []
@@ -233,15 +231,19 @@ enum LoadBench {
             "≥ 50,000 samples/s")
     }
 
-    /// Sends `request` and reads its body; the seconds it took. Any status but 200 is an error.
-    static func timed(_ request: HTTPClientRequest, client: HTTPClient, timeout: TimeAmount, what: String)
-        async throws -> Double
-    {
+    /// Sends one request with the bench's token and reads its whole response;
+    /// the seconds it took. Any status but 200 is an error.
+    static func timed(
+        _ method: HTTPMethod, _ uri: String, body: ByteBuffer? = nil, on connection: inout LoopbackHTTPConnection
+    ) async throws -> Double {
         let start = ContinuousClock.now
-        let response = try await client.execute(request, timeout: timeout)
-        _ = try await response.body.collect(upTo: 1 << 20)
+        let response = try await connection.send(
+            method, uri, headers: [("Authorization", "Bearer bench-token")], body: body)
         let seconds = Bench.seconds(ContinuousClock.now - start)
-        guard response.status == .ok else { throw BenchError(message: "\(what) answered \(response.status.code)") }
+        guard response.status == .ok else {
+            throw BenchError(message: "\(method) \(uri) answered \(response.status.code)")
+        }
+        guard response.bodyBytes > 0 else { throw BenchError(message: "\(method) \(uri) answered an empty body") }
         return seconds
     }
 
@@ -256,7 +258,7 @@ enum LoadBench {
     /// queries run by as many concurrent tasks straight through `UsageQueryEngine`
     /// on a pool of the same size (`direct`): the database's share of the latency.
     static func usage(
-        plan: Plan, subjects: Int, facts: Int, port: Int, client: HTTPClient, direct: LedgerDatabase
+        plan: Plan, subjects: Int, facts: Int, port: Int, url: String, direct: LedgerDatabase
     ) async throws {
         let november = LedgerBench.november
         @Sendable func bounds(_ day: Int) -> (Timestamp, Timestamp) {
@@ -264,24 +266,37 @@ enum LoadBench {
             return (start, start.adding(nanoseconds: 86_400 * Timestamp.nanosecondsPerSecond))
         }
         let engine = UsageQueryEngine(database: direct)
-        let (baseline, baselineSeconds) = try await concurrently(plan: plan) { worker, round in
-            let (subject, day) = usageQuery(plan: plan, worker: worker, round: round, subjects: subjects)
-            let (from, to) = bounds(day)
-            let start = ContinuousClock.now
-            let rows = try await engine.run(UsageQuery(subject: subject, from: from, to: to, granularity: .hour))
-            guard !rows.isEmpty else { throw BenchError(message: "no usage for \(subject) on day \(day)") }
-            return Bench.seconds(ContinuousClock.now - start)
+        let (baseline, baselineSeconds) = try await concurrently(plan: plan) { worker in
+            var latencies: [Double] = []
+            for round in 0..<plan.usageRequestsPerClient {
+                let (subject, day) = usageQuery(plan: plan, worker: worker, round: round, subjects: subjects)
+                let (from, to) = bounds(day)
+                let start = ContinuousClock.now
+                let rows = try await engine.run(UsageQuery(subject: subject, from: from, to: to, granularity: .hour))
+                guard !rows.isEmpty else { throw BenchError(message: "no usage for \(subject) on day \(day)") }
+                latencies.append(Bench.seconds(ContinuousClock.now - start))
+            }
+            return latencies
         }
-        let (latencies, seconds) = try await concurrently(plan: plan) { worker, round in
-            let (subject, day) = usageQuery(plan: plan, worker: worker, round: round, subjects: subjects)
-            let (from, to) = bounds(day)
-            let url =
-                "http://127.0.0.1:\(port)/v1/usage?subject=\(subject)"
-                + "&from=\(from.rfc3339(fractionalDigits: .none))&to=\(to.rfc3339(fractionalDigits: .none))&granularity=hour"
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "Authorization", value: "Bearer bench-token")
-            return try await timed(request, client: client, timeout: .seconds(60), what: "usage")
+        let (latencies, seconds) = try await concurrently(plan: plan) { worker in
+            try await LoopbackHTTPConnection.with(port: port) { connection in
+                var latencies: [Double] = []
+                for round in 0..<plan.usageRequestsPerClient {
+                    let (subject, day) = usageQuery(plan: plan, worker: worker, round: round, subjects: subjects)
+                    let (from, to) = bounds(day)
+                    let uri =
+                        "/v1/usage?subject=\(subject)&from=\(from.rfc3339(fractionalDigits: .none))"
+                        + "&to=\(to.rfc3339(fractionalDigits: .none))&granularity=hour"
+                    latencies.append(try await timed(.GET, uri, on: &connection))
+                }
+                return latencies
+            }
         }
+        let oneDay = UsageQuery(
+            subject: "acct-0", from: november,
+            to: november.adding(nanoseconds: 86_400 * Timestamp.nanosecondsPerSecond),
+            granularity: .hour)
+        let ceiling = try databaseCeiling(statement: engine.statement(for: oneDay).sql, url: url, subjects: subjects)
         func summary(_ values: [Double], _ seconds: Double) -> String {
             "p50 \(millis(percentile(values, 0.5))), p99 \(millis(percentile(values, 0.99))), "
                 + "\(Bench.format(Double(values.count) / seconds)) req/s"
@@ -290,22 +305,49 @@ enum LoadBench {
             "GET /v1/usage (one subject, a day by hour), \(plan.usageClients) concurrent clients × \(plan.usageRequestsPerClient), ledger of \(facts / 1_000_000)M facts",
             summary(latencies, seconds),
             "p99 < 50 ms; baseline, the same queries from \(plan.usageClients) tasks straight through UsageQueryEngine "
-                + "(pool of 8, no HTTP): \(summary(baseline, baselineSeconds))")
+                + "(pool of 8, no HTTP): \(summary(baseline, baselineSeconds)); " + ceiling)
     }
 
-    /// Runs `body(worker, round)` for `usageClients` workers × `usageRequestsPerClient`
-    /// rounds, each worker's rounds in sequence; all latencies and the wall time.
-    static func concurrently(plan: Plan, _ body: @escaping @Sendable (Int, Int) async throws -> Double)
+    /// The database's own ceiling for the usage statement: pgbench (a C client)
+    /// sends the very text `UsageQueryEngine` prepares, with random subjects and
+    /// November days, from 8 connections for 5 s on the same two cores. What is
+    /// left between its rate and the API's is HTTP, the driver and the client.
+    static func databaseCeiling(statement: String, url: String, subjects: Int) throws -> String {
+        let bin = ProcessInfo.processInfo.environment["PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
+        guard FileManager.default.isExecutableFile(atPath: "\(bin)/pgbench") else {
+            return "no pgbench in \(bin) (PG_BIN): no database ceiling"
+        }
+        let day = "(timestamptz '2026-11-01T00:00:00Z' + :day * interval '1 day')"
+        let query = statement.replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "$1", with: "('acct-' || :subject)")
+            .replacingOccurrences(of: "$2", with: "\(day)::text")
+            .replacingOccurrences(of: "$3", with: "(\(day) + interval '1 day')::text")
+            .replacingOccurrences(of: "$4", with: "NULL")
+            .replacingOccurrences(of: "$5", with: "'hour'")
+        let script = "\\set subject random(0, \(subjects - 1))\n\\set day random(0, 29)\n\(query);\n"
+        let directory = try Bench.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/usage.sql"
+        try script.write(toFile: file, atomically: true, encoding: .utf8)
+        let output = try Bench.shellOutput(
+            "'\(bin)/pgbench' -n -M prepared -c 8 -j 2 -T 5 -f '\(file)' '\(url)' 2>&1",
+            environment: ["PGOPTIONS": "-c search_path=billing"])
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let rate = Double(line.dropFirst(6).prefix { $0 != " " })
+        else { throw BenchError(message: "pgbench printed no rate:\n\(output)") }
+        return "the database alone (pgbench -M prepared, the same statement, 8 connections, 5 s): "
+            + "\(Bench.format(rate)) queries/s, at which 200 clients would wait \(millis(200 / rate)) on average"
+    }
+
+    /// Runs `body(worker)` for `usageClients` concurrent workers, each running its
+    /// `usageRequestsPerClient` rounds in sequence; all latencies and the wall time.
+    static func concurrently(plan: Plan, _ body: @escaping @Sendable (Int) async throws -> [Double])
         async throws -> ([Double], Double)
     {
         try await Bench.time {
             try await withThrowingTaskGroup(of: [Double].self) { group in
                 for worker in 0..<plan.usageClients {
-                    group.addTask {
-                        var latencies: [Double] = []
-                        for round in 0..<plan.usageRequestsPerClient { latencies.append(try await body(worker, round)) }
-                        return latencies
-                    }
+                    group.addTask { try await body(worker) }
                 }
                 var all: [Double] = []
                 for try await part in group { all += part }
