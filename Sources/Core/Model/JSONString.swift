@@ -29,7 +29,15 @@ public enum JSONString {
     }
 
     /// Appends `text`, escaped, to `out`.
+    ///
+    /// Most labels need no escape: those are checked and copied in bulk.
     public static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        guard copied != true else { return }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -45,6 +53,10 @@ public enum JSONString {
                 out.append(byte)
             }
         }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
