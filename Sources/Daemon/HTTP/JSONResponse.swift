@@ -18,11 +18,20 @@ public enum JSONResponse {
         }
     }
 
+    /// A rendered JSON document's bytes, sent as they are (they end with a newline).
+    public static func bytes(_ json: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        response(ByteBuffer(bytes: json), status: status)
+    }
+
     /// A body that is already JSON text.
     public static func text(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
+        response(ByteBuffer(string: json.hasSuffix("\n") ? json : json + "\n"), status: status)
+    }
+
+    private static func response(_ body: ByteBuffer, status: HTTPResponse.Status) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: json.hasSuffix("\n") ? json : json + "\n")))
+            body: ResponseBody(byteBuffer: body))
     }
 
     struct ErrorBody: Encodable {

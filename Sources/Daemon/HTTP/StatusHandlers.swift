@@ -104,7 +104,7 @@ extension APIServer {
             granularity: granularity)
         do {
             let rows = try await UsageQueryEngine(database: ledger.database).run(usageQuery)
-            return JSONResponse.text(UsageReport.json(rows))
+            return JSONResponse.bytes(UsageReport.jsonBytes(rows))
         } catch let error as PluginError where error.isRetryable {
             return JSONResponse.error(.serviceUnavailable, code: "unavailable", error.description)
         } catch {

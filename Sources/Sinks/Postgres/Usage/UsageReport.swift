@@ -34,7 +34,12 @@ public enum UsageReport {
 
     /// One JSON array, one object per line, keys in `fields` order.
     public static func json(_ rows: [UsageRow]) -> String {
-        guard !rows.isEmpty else { return "[]\n" }
+        String(decoding: jsonBytes(rows), as: UTF8.self)
+    }
+
+    /// `json(rows)` as UTF-8 bytes, which the API sends as they are.
+    public static func jsonBytes(_ rows: [UsageRow]) -> [UInt8] {
+        guard !rows.isEmpty else { return Array("[]\n".utf8) }
         // Bytes, not string concatenation: the API renders this for every usage request.
         var out: [UInt8] = []
         out.reserveCapacity(rows.count * 200)
@@ -49,7 +54,7 @@ public enum UsageReport {
             out.append(contentsOf: (i == rows.count - 1 ? "}\n" : "},\n").utf8)
         }
         out.append(contentsOf: "]\n".utf8)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// RFC 4180: a header line, fields quoted only when they hold `,`, `"` or a line break.
