@@ -57,13 +57,8 @@ enum Bench {
 
     /// Runs a shell command and returns its wall time in seconds.
     static func timeShell(_ command: String) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
         let start = ContinuousClock.now
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError(message: "command failed: \(command)") }
+        _ = try shellOutput(command)
         return seconds(ContinuousClock.now - start)
     }
 

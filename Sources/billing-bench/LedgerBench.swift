@@ -222,7 +222,6 @@ enum LedgerBench {
 
     // MARK: Support
 
-    /// Runs `body` on a freshly migrated schema of its own, dropped afterwards.
     /// Runs `body` with a pool whose schema is a fresh, migrated one, dropped afterwards.
     static func withSchema(
         _ url: DatabaseURL, prefix: String, _ body: (LedgerDatabase) async throws -> Void

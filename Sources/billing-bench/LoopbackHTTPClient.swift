@@ -12,12 +12,10 @@ import NIOPosix
 /// handling of it; this connection does only what wrk does (write the request,
 /// read the response's status and body, reuse the socket).
 struct LoopbackHTTPConnection {
-    /// A response's status and body size; the body itself is read and dropped
-    /// unless asked for.
+    /// A response's status and body size; the body itself is read and dropped.
     struct Response {
         var status: HTTPResponseStatus
         var bodyBytes: Int
-        var body: ByteBuffer?
     }
 
     private var inbound: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
@@ -26,10 +24,9 @@ struct LoopbackHTTPConnection {
 
     /// Runs `body` with a connection to 127.0.0.1:`port`, closed when it returns.
     static func with<T: Sendable>(
-        port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        _ body: (inout LoopbackHTTPConnection) async throws -> T
+        port: Int, _ body: (inout LoopbackHTTPConnection) async throws -> T
     ) async throws -> T {
-        let channel = try await ClientBootstrap(group: group)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -54,11 +51,9 @@ struct LoopbackHTTPConnection {
         self.host = host
     }
 
-    /// Sends one request and reads its whole response. `keepBody` keeps the
-    /// body's bytes (for checking them); otherwise only their count is kept.
+    /// Sends one request and reads its whole response.
     mutating func send(
-        _ method: HTTPMethod, _ uri: String, headers: [(String, String)], body: ByteBuffer? = nil,
-        keepBody: Bool = false
+        _ method: HTTPMethod, _ uri: String, headers: [(String, String)], body: ByteBuffer? = nil
     ) async throws -> Response {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
         head.headers.add(name: "Host", value: host)
@@ -70,17 +65,15 @@ struct LoopbackHTTPConnection {
 
         var status: HTTPResponseStatus?
         var size = 0
-        var kept: ByteBuffer? = keepBody ? ByteBuffer() : nil
         while let part = try await inbound.next() {
             switch part {
             case .head(let response):
                 status = response.status
-            case .body(var chunk):
+            case .body(let chunk):
                 size += chunk.readableBytes
-                kept?.writeBuffer(&chunk)
             case .end:
                 guard let status else { throw BenchError(message: "\(method) \(uri): a response with no head") }
-                return Response(status: status, bodyBytes: size, body: kept)
+                return Response(status: status, bodyBytes: size)
             }
         }
         throw BenchError(message: "\(method) \(uri): the server closed the connection mid-response")

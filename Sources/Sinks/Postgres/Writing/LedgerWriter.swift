@@ -131,8 +131,8 @@ struct LedgerWriter {
     }
 
     /// COPYs what `send` writes into a ledger table (found through the
-    /// connection's search path, the sink's schema) under a savepoint; a unique violation (a row already
-    /// there) rolls it back and answers false.
+    /// connection's search path, the sink's schema) under a savepoint; a unique
+    /// violation (a row already there) rolls it back and answers false.
     private func copyUnlessPresent(
         into table: String, columns: [String], on connection: PostgresConnection,
         _ send: (PostgresCopyFromWriter) async throws -> Void
