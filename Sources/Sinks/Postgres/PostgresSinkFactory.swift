@@ -49,6 +49,9 @@ public struct PostgresSinkFactory: SinkFactory {
         if let timeout = config.duration("connect_timeout", minimum: .seconds(1)) {
             connection.connectTimeout = timeout
         }
+        if let timeout = config.duration("query_timeout", minimum: .seconds(1)) {
+            connection.queryTimeout = timeout
+        }
         config.finish()
         guard config.diagnostics.problems.count == problemsBefore, let url else { return nil }
         return PostgresSinkSettings(databaseURL: url, schema: schema, connection: connection)

@@ -1,3 +1,4 @@
+import Core
 public import PostgresNIO
 
 /// A parsed `postgres://` connection URL (libpq's URI form).
@@ -181,6 +182,43 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database,
             tls: tlsConfiguration())
+    }
+
+    /// A single connection's configuration for this URL (no pool): used to
+    /// learn why the pool cannot connect. Throws when the TLS settings cannot
+    /// be turned into a context (an unreadable `sslrootcert`).
+    public func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socketDirectory {
+            let dir = socketDirectory.hasSuffix("/") ? String(socketDirectory.dropLast()) : socketDirectory
+            configuration = PostgresConnection.Configuration(
+                unixSocketPath: "\(dir)/.s.PGSQL.\(port)", username: username, password: password,
+                database: database)
+        } else {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let sslRootCertificate { tls.trustRoots = .file(sslRootCertificate) }
+            let mode: PostgresConnection.Configuration.TLS
+            switch sslMode {
+            case .disable:
+                mode = .disable
+            case .allow, .prefer:
+                tls.certificateVerification = .none
+                mode = .prefer(try NIOSSLContext(configuration: tls))
+            case .require:
+                tls.certificateVerification = sslRootCertificate == nil ? .none : .noHostnameVerification
+                mode = .require(try NIOSSLContext(configuration: tls))
+            case .verifyCA:
+                tls.certificateVerification = .noHostnameVerification
+                mode = .require(try NIOSSLContext(configuration: tls))
+            case .verifyFull:
+                tls.certificateVerification = .fullVerification
+                mode = .require(try NIOSSLContext(configuration: tls))
+            }
+            configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: username, password: password, database: database, tls: mode)
+        }
+        configuration.options.connectTimeout = .nanoseconds(max(connectTimeout.totalNanoseconds, 1_000_000))
+        return configuration
     }
 
     private static func port(_ text: Substring) throws(DatabaseURLError) -> Int {

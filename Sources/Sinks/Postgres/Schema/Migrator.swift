@@ -48,11 +48,13 @@ public struct Migrator: Sendable {
     }
 
     /// Reads `schema_migrations` (absent: nothing applied). No changes.
-    public func status() async throws -> MigrationStatus {
+    /// `deadline` bounds the wait for a connection and the query (a probe); nil: the database's own.
+    public func status(within deadline: Duration? = nil) async throws -> MigrationStatus {
         let schema = self.schema
         let known = migrations.map(\.version)
         do {
-            let applied = try await database.withConnection(component: Self.component) { connection in
+            let applied = try await database.withConnection(component: Self.component, deadline: deadline) {
+                connection in
                 try await Self.appliedVersions(schema: schema, on: connection, logger: database.logger)
             }
             return MigrationStatus(
@@ -66,8 +68,8 @@ public struct Migrator: Sendable {
 
     /// A permanent `PluginError` naming the command to run when the database is
     /// behind or ahead of this binary; nothing when it is current.
-    public func requireCurrent(component: String) async throws {
-        let status = try await status()
+    public func requireCurrent(component: String, within deadline: Duration? = nil) async throws {
+        let status = try await status(within: deadline)
         if status.isBehind {
             throw PluginError(
                 .permanent, component: component,
