@@ -8,17 +8,25 @@ import Prometheus
 extension APIServer {
     /// Consecutive failed collections after which a source makes the daemon degraded.
     static let degradedAfterFailures = 3
+    /// How long `/readyz` waits for each ledger database (for a connection, then
+    /// for the schema query): a dead server is reported within about twice this.
+    static let readinessDeadline = Duration.milliseconds(800)
 
     struct Health: Encodable {
         var status: String
         var message: String
     }
 
-    /// `ok`, or `degraded` (503) naming each stopped pipeline and each failing source.
+    /// `ok`, or `degraded` (503) naming each stopped pipeline, each pipeline
+    /// whose start attempts failed so far (it keeps trying), and each failing source.
     func health() -> Response {
         var problems: [String] = []
         for engine in roster.engines {
             if let failure = engine.failure { problems.append("pipeline \(engine.id) stopped: \(failure)") }
+            if let start = engine.startProblem {
+                problems.append(
+                    "pipeline \(engine.id) cannot start (\(start.attempts) failed attempts, retrying): \(start.error)")
+            }
         }
         for source in roster.sources {
             let state = roster.state(of: source)
@@ -38,26 +46,40 @@ extension APIServer {
             var name: String
             var ready: Bool
             var message: String?
+            /// `standby` when another process holds the pipeline's lock, `claiming` while taking it.
+            var reason: String? = nil
         }
         var status: String
         var dependencies: [Dependency]
     }
 
     /// `ready` when every pipeline has loaded its state and opened its sinks and
-    /// every ledger database answers with a current schema; `not_ready` (503) otherwise.
+    /// every ledger database answers with a current schema within
+    /// `readinessDeadline` (asked again on every call, so readiness follows the
+    /// database); `not_ready` (503) otherwise.
     func readiness() async -> Response {
         var dependencies: [Readiness.Dependency] = []
         for engine in roster.engines {
             let ready = engine.isReady
+            if !ready, engine.failure == nil, engine.role != .holder {
+                dependencies.append(
+                    .init(
+                        name: "pipeline:\(engine.id)", ready: false, message: engine.notReadyReason,
+                        reason: engine.role.name))
+                continue
+            }
             dependencies.append(
                 .init(
                     name: "pipeline:\(engine.id)", ready: ready,
-                    message: ready ? nil : engine.failure ?? "starting (loading state, opening sinks) or stopping"))
+                    message: ready
+                        ? nil
+                        : engine.failure ?? engine.startProblem.map { "cannot start: \($0.error)" }
+                            ?? "starting (loading state, opening sinks) or stopping"))
         }
         for ledger in ledgers {
             do {
                 try await Migrator(database: ledger.database, schema: ledger.schema).requireCurrent(
-                    component: "sinks.\(ledger.sinkID)")
+                    component: "sinks.\(ledger.sinkID)", within: Self.readinessDeadline)
                 dependencies.append(.init(name: "postgres:\(ledger.sinkID)", ready: true))
             } catch {
                 dependencies.append(.init(name: "postgres:\(ledger.sinkID)", ready: false, message: "\(error)"))

@@ -4,6 +4,7 @@ import Foundation
 import Host
 import Logging
 import Metrics
+import PostgresSink
 import Prometheus
 import ServiceLifecycle
 
@@ -16,12 +17,17 @@ struct ServeCommand: AsyncParsableCommand {
             SIGTERM/SIGINT: stop taking requests, drain and commit in-flight batches, close sinks and the database, \
             exit 0 (within service.shutdown_grace, default 30s; a drain cut off by it exits 1). \
             A second signal exits 130 at once. \
-            Exit 2: invalid configuration or an unreadable token; 1: the daemon failed.
+            Exit 2: invalid configuration or an unreadable token; 1: the daemon failed, or a ledger database \
+            refused its credentials or database name (SQLSTATE 28P01, 28000, 3D000: never retried).
             """)
 
     enum LogFormat: String, ExpressibleByArgument, CaseIterable {
         case json, text
     }
+
+    /// How long the start-up check of each ledger database's credentials may
+    /// take; a server that does not answer by then is waited for as usual.
+    static let credentialCheckTimeout = Duration.seconds(2)
 
     @Option(name: .long, help: "The plugins.yaml to use.")
     var config: String = "plugins.yaml"
@@ -68,6 +74,17 @@ struct ServeCommand: AsyncParsableCommand {
             ])
         if daemon.settings.tokens.isEmpty {
             logger.warning("service.tokens is empty: only /healthz, /readyz and /metrics can be called")
+        }
+        // A refusal no retry can cure (wrong password, unknown role or database)
+        // ends the daemon now instead of being retried for ever.
+        for ledger in daemon.ledgers {
+            do {
+                try await ledger.database.requireAcceptance(
+                    component: "sinks.\(ledger.sinkID)", within: Self.credentialCheckTimeout)
+            } catch {
+                logger.critical("the ledger database refused the connection", metadata: ["error": "\(error)"])
+                throw CommandFailure.runtime("\(error)")
+            }
         }
         let group = daemon.serviceGroup(signals: false)
         let signals = ShutdownSignals(grace: daemon.settings.shutdownGrace, logger: logger)

@@ -64,6 +64,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let db = try database.database()
         let migrator = Migrator(database: db, schema: db.schema)
         do {
+            try await db.requireAcceptance(component: "database", within: .seconds(2))
             if check {
                 let status = try await migrator.status()
                 print("schema version \(status.version); pending \(status.pending); unknown \(status.unknown)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Core
 import Foundation
 import Logging
+import PostgresSink
 import Rating
 
 /// `billing-service run`: runs every pipeline of plugins.yaml.
@@ -17,6 +18,15 @@ struct RunCommand: AsyncParsableCommand {
         let context = CommandEnvironment.context(configFile: options.config, logger: logger)
         let configuration = try CommandEnvironment.loadConfiguration(
             file: options.config, context: context, legacyEnvironment: options.legacyEnv)
+        // A refusal no retry can cure (wrong password, unknown role or database)
+        // fails the command now instead of being retried for ever.
+        for sink in configuration.pipelines.flatMap(\.sinks).compactMap({ $0 as? PostgresSink }) {
+            do {
+                try await sink.database().requireAcceptance(component: "sinks.\(sink.id)", within: .seconds(2))
+            } catch {
+                throw CommandFailure.runtime("\(error)")
+            }
+        }
         let host = PipelineHost(configuration: configuration, context: context, progress: .forTerminal())
         let results = await host.runAll()
         var failed = false
