@@ -48,7 +48,32 @@ public struct PipelineRunner: Sendable {
     }
 
     /// Runs until every source is drained (finite sources) or the task is cancelled.
+    ///
+    /// First takes the pipeline's lock (`PipelineLock`) and throws
+    /// `PipelineHeldElsewhere`, naming the holder, when another process has it;
+    /// a lost lock stops the writes (`LockedSink`).
     public func run() async throws -> PipelineSummary {
+        let lock = PipelineLock(pipeline: pipeline)
+        guard lock.guardsAnything else { return try await runLocked() }
+        var logger = logger
+        logger[metadataKey: "pipeline"] = "\(pipeline.id)"
+        try await committer.retrying("taking the pipeline's lock", component: "lock", logger: logger) {
+            try await lock.claimOrThrow()
+        }
+        var locked = self
+        locked.pipeline.sinks = pipeline.sinks.map { LockedSink(base: $0, lock: lock) }
+        do {
+            let summary = try await locked.runLocked()
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// `run` once the pipeline's lock is held (or needs none).
+    private func runLocked() async throws -> PipelineSummary {
         var logger = logger
         logger[metadataKey: "pipeline"] = "\(pipeline.id)"
         var state = try await committer.open(logger: logger)
