@@ -25,6 +25,7 @@ let package = Package(
     products: [
         .executable(name: "billing-service", targets: ["BillingServiceCLI"]),
         .executable(name: "billing-bench", targets: ["BillingBench"]),
+        .executable(name: "billing-fuzz", targets: ["BillingFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -130,6 +131,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/billing-bench", swiftSettings: swiftSettings),
+        // One fuzz entry per decoder with its invariants (issue 12), shared by the
+        // libFuzzer executable and the corpus replay test; `billing-fuzz` replays
+        // files in a normal build and is libFuzzer's target in scripts/fuzz.sh's build.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "Core", "WireFormats", "Rating", "AuditLog", "PostgresSink", "YAMLConfig", "Host", log, metrics,
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "BillingFuzz", dependencies: ["FuzzTargets"], path: "Sources/billing-fuzz",
+            swiftSettings: swiftSettings),
 
         .testTarget(
             name: "HashingTests", dependencies: ["Hashing", crypto, propertyBased], swiftSettings: swiftSettings),
@@ -160,6 +173,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "AuditLog"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HostTests",
             dependencies: ["Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", log, metrics],
