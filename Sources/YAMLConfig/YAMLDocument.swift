@@ -57,17 +57,30 @@ public enum YAMLDocument {
 
     static func problem(from error: YamlError) -> ConfigProblem {
         switch error {
-        case .scanner(let context, let problem, let mark, _):
-            return ConfigProblem(
-                path: "", line: mark.line, message: "YAML syntax: \(problem)" + (context.map { " \($0.text)" } ?? ""))
-        case .parser(let context, let problem, let mark, _):
-            return ConfigProblem(
-                path: "", line: mark.line, message: "YAML syntax: \(problem)" + (context.map { " \($0.text)" } ?? ""))
-        case .composer(let context, let problem, let mark, _):
-            return ConfigProblem(
-                path: "", line: mark.line, message: "YAML syntax: \(problem)" + (context.map { " \($0.text)" } ?? ""))
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return syntaxProblem(context: context, problem: problem, mark: mark)
         default:
             return ConfigProblem(path: "", line: 1, message: "YAML syntax: \(error)")
         }
+    }
+
+    /// libyaml reports two places: where it gave up (`mark`) and where the
+    /// construct it was reading began (`context.mark`). When it gave up at the
+    /// end of the stream (an unterminated quote or bracket) the first is the
+    /// file's last line and says nothing; the start is where the mistake is.
+    static func syntaxProblem(context: YamlError.Context?, problem: String, mark: Mark) -> ConfigProblem {
+        guard let context else {
+            return ConfigProblem(path: "", line: mark.line, message: "YAML syntax: \(problem)")
+        }
+        if problem.contains("end of stream"), context.mark.line > 0 {
+            return ConfigProblem(
+                path: "", line: context.mark.line,
+                message: "YAML syntax: \(problem) \(context.text) that starts at line \(context.mark.line), "
+                    + "column \(context.mark.column) (never closed)")
+        }
+        return ConfigProblem(
+            path: "", line: mark.line,
+            message: "YAML syntax: \(problem) \(context.text) (started at line \(context.mark.line))")
     }
 }

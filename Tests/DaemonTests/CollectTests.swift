@@ -43,12 +43,12 @@ struct CollectTests {
     @Test("the schedule collects at start; collect now picks up only what is new, per source")
     func scheduledThenOnDemand() async throws {
         try await DaemonHarness.run(
-            config: Self.config, files: ["snapshots.jsonl": Self.lines(0..<3)], environment: ["OPS_TOKEN": "t-ops"]
+            config: Self.config, files: ["snapshots.jsonl": Self.lines(0..<3)], environment: ["OPS_TOKEN": "t-ops-8a4f2d6c1e90"]
         ) { d in
             // jitter 0: the first scheduled collection starts at once.
             var scheduled: [String: Any] = [:]
             for _ in 0..<500 {
-                let status = try await d.request("GET", "/v1/status", token: "t-ops").json
+                let status = try await d.request("GET", "/v1/status", token: "t-ops-8a4f2d6c1e90").json
                 if let job = status["last_job"] as? [String: Any] {
                     scheduled = job
                     break
@@ -60,7 +60,7 @@ struct CollectTests {
             // file_replay is not an xray adapter: its samples are observations (2 per snapshot line).
             #expect(scheduled["processed_samples"] as? Int == 6)
 
-            let idle = try await d.request("POST", "/v1/jobs/collect", token: "t-ops")
+            let idle = try await d.request("POST", "/v1/jobs/collect", token: "t-ops-8a4f2d6c1e90")
             #expect(idle.status == 200)
             #expect(idle.json["processed_samples"] as? Int == 0)
 
@@ -68,7 +68,7 @@ struct CollectTests {
             try handle.seekToEnd()
             try handle.write(contentsOf: Data(Self.lines(3..<5).utf8))
             try handle.close()
-            let fresh = try await d.request("POST", "/v1/jobs/collect?source=replay", token: "t-ops")
+            let fresh = try await d.request("POST", "/v1/jobs/collect?source=replay", token: "t-ops-8a4f2d6c1e90")
             #expect(fresh.status == 200, "\(fresh.body)")
             #expect(fresh.json["status"] as? String == "ok")
             #expect(fresh.json["processed_samples"] as? Int == 4)
@@ -76,12 +76,12 @@ struct CollectTests {
             let statuses = try #require(fresh.json["source_statuses"] as? [[String: Any]])
             #expect(statuses.map { $0["source_id"] as? String } == ["replay"])
             #expect(statuses.first?["last_error"] is NSNull)
-            let status = try await d.request("GET", "/v1/status", token: "t-ops")
+            let status = try await d.request("GET", "/v1/status", token: "t-ops-8a4f2d6c1e90")
             let sources = try #require(status.json["sources"] as? [[String: Any]])
             #expect(sources.first?["type"] as? String == "file_replay")
             #expect(sources.first?["pipeline"] as? String == "main")
 
-            let unknown = try await d.request("POST", "/v1/jobs/collect?source=nope", token: "t-ops")
+            let unknown = try await d.request("POST", "/v1/jobs/collect?source=nope", token: "t-ops-8a4f2d6c1e90")
             #expect(unknown.status == 404)
         }
     }
@@ -89,10 +89,10 @@ struct CollectTests {
     @Test("a failing source is reported in the job result and in status; health degrades after 3 failures")
     func failingSource() async throws {
         try await DaemonHarness.run(
-            config: Self.config, files: ["snapshots.jsonl": "not json\n"], environment: ["OPS_TOKEN": "t-ops"]
+            config: Self.config, files: ["snapshots.jsonl": "not json\n"], environment: ["OPS_TOKEN": "t-ops-8a4f2d6c1e90"]
         ) { d in
             for _ in 0..<3 {
-                let reply = try await d.request("POST", "/v1/jobs/collect", token: "t-ops")
+                let reply = try await d.request("POST", "/v1/jobs/collect", token: "t-ops-8a4f2d6c1e90")
                 #expect(reply.status == 502, "\(reply.body)")
                 #expect(reply.json["status"] as? String == "error")
                 #expect((reply.json["error"] as? String)?.contains("replay") == true)
@@ -101,7 +101,7 @@ struct CollectTests {
             #expect(health.status == 503)
             #expect(health.json["status"] as? String == "degraded")
             #expect((health.json["message"] as? String)?.contains("replay") == true)
-            let status = try await d.request("GET", "/v1/status", token: "t-ops")
+            let status = try await d.request("GET", "/v1/status", token: "t-ops-8a4f2d6c1e90")
             let sources = try #require(status.json["sources"] as? [[String: Any]])
             #expect((sources.first?["consecutive_failures"] as? Int ?? 0) >= 3)
         }

@@ -20,8 +20,8 @@ struct ProbeListenerTests {
                 #expect(try await d.request("GET", path, port: probes).status == 200, "\(path)")
                 #expect(try await d.request("GET", path).status == 404, "\(path) on the API listener")
             }
-            #expect(try await d.request("GET", "/v1/status", token: "ops-secret-7f3a").status == 200)
-            #expect(try await d.request("GET", "/v1/status", token: "ops-secret-7f3a", port: probes).status == 404)
+            #expect(try await d.request("GET", "/v1/status", token: "ops-secret-7f3a-2c9d").status == 200)
+            #expect(try await d.request("GET", "/v1/status", token: "ops-secret-7f3a-2c9d", port: probes).status == 404)
         }
     }
 }

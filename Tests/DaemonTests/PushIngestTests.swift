@@ -15,6 +15,7 @@ struct PushIngestTests {
         sources:
           edge_push:
             type: xray_push
+            max_age: none  # the test snapshots are from January 2026 (clock window, issue 12)
             max_body_bytes: 4KiB
             initial_sync: bill_from_zero
         sinks:
@@ -36,7 +37,7 @@ struct PushIngestTests {
               token_file: pusher.token
               scopes: [ingest]
         """
-    static let environment = ["OPS_TOKEN": "ops-secret-7f3a"]
+    static let environment = ["OPS_TOKEN": "ops-secret-7f3a-2c9d"]
     static let files = ["pusher.token": "push-secret-91bc\n"]
 
     static let body =
@@ -63,7 +64,7 @@ struct PushIngestTests {
             #expect(replay.json["written_minutes"] as? Int == 0)
             #expect(replay.json["replayed_minutes"] as? Int == 3)
 
-            let status = try await d.request("GET", "/v1/status", token: "ops-secret-7f3a")
+            let status = try await d.request("GET", "/v1/status", token: "ops-secret-7f3a-2c9d")
             #expect(status.status == 200)
             let last = try #require(status.json["last_job"] as? [String: Any])
             #expect(last["job"] as? String == "ingest")
@@ -89,7 +90,7 @@ struct PushIngestTests {
             #expect(error.contains("snapshot 1"))
             #expect(error.contains("samples[0].uuid"))
             // Nothing of the first (valid) line was applied: no cursor, no batch.
-            let status = try await d.request("GET", "/v1/status", token: "ops-secret-7f3a")
+            let status = try await d.request("GET", "/v1/status", token: "ops-secret-7f3a-2c9d")
             let sources = try #require(status.json["sources"] as? [[String: Any]])
             #expect(sources.first?["cursor"] is NSNull)
             #expect(d.daemon.roster.engines.first?.sourceStates["edge_push"]?.cursor == nil)

@@ -104,13 +104,13 @@ struct ReconcileTests {
                 scenario: FakeExporterScenario(nodeID: "edge-1", env: "prod", snapshots: Self.recentSnapshots()),
                 token: nil)
             try await server.withRunning { port in
-                let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops"]
+                let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops-5e1b7c3a9d20"]
                 try await DaemonHarness.run(config: Self.config(port: port), environment: environment) { d in
                     // jitter 0: the scheduled collection runs at start.
-                    let collected = try await d.request("POST", "/v1/jobs/collect", token: "r-ops")
+                    let collected = try await d.request("POST", "/v1/jobs/collect", token: "r-ops-5e1b7c3a9d20")
                     #expect(collected.status == 200, "\(collected.body)")
                     let since = SystemClock().now().adding(.seconds(-3600)).rfc3339(fractionalDigits: .none)
-                    let first = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops")
+                    let first = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops-5e1b7c3a9d20")
                     #expect(first.status == 200, "\(first.body)")
                     #expect(first.json["status"] as? String == "ok", "\(first.body)")
                     let report = try #require((first.json["sources"] as? [[String: Any]])?.first)
@@ -122,7 +122,7 @@ struct ReconcileTests {
                         "UPDATE billing.minute_totals SET quantity = quantity + 5 WHERE (series_id, minute) IN "
                             + "(SELECT series_id, minute FROM billing.minute_totals WHERE subject = 'acct-1' "
                             + "AND metric = 'traffic.uplink_bytes' ORDER BY minute LIMIT 1)")
-                    let second = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops")
+                    let second = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops-5e1b7c3a9d20")
                     #expect(second.json["status"] as? String == "partial", "\(second.body)")
                     let changed = try #require((second.json["sources"] as? [[String: Any]])?.first)
                     #expect(changed["matches"] as? Bool == false)

@@ -16,6 +16,7 @@ struct UsageTests {
         sources:
           edge_push:
             type: xray_push
+            max_age: none  # the test snapshots are from January 2026 (clock window, issue 12)
             initial_sync: bill_from_zero
         sinks:
           ledger:
@@ -59,23 +60,23 @@ struct UsageTests {
     @Test("pushed bytes are in the ledger exactly once; a replay and a rejected body change nothing")
     func pushedUsage() async throws {
         try await Self.withLedger("daemon_usage") { database in
-            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops-5e1b7c3a9d20", "PUSH_TOKEN": "r-push-3b7e9a1c5f02"]
             try await DaemonHarness.run(config: Self.config, environment: environment) { d in
                 let ready = try await d.request("GET", "/readyz")
                 #expect(ready.status == 200, "\(ready.body)")
                 let body = (0..<3).map { Snapshots.line(minute: $0, up: UInt64(1_000 * ($0 + 1)), down: 50) }
                     .joined(separator: "\n")
                 for attempt in 0..<2 {
-                    let push = try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: body)
+                    let push = try await d.request("POST", "/v1/ingest/snapshots", token: "r-push-3b7e9a1c5f02", body: body)
                     #expect(push.status == 200, "\(push.body)")
                     #expect(push.json["written_minutes"] as? Int == (attempt == 0 ? 3 : 0))
                 }
                 let bad =
                     body + "\n"
                     + Snapshots.line(minute: 3, up: 9_999, down: 50).replacingOccurrences(of: "}]}", with: "}]")
-                #expect(try await d.request("POST", "/v1/ingest/snapshots", token: "r-push", body: bad).status == 422)
+                #expect(try await d.request("POST", "/v1/ingest/snapshots", token: "r-push-3b7e9a1c5f02", body: bad).status == 422)
 
-                let usage = try await d.request("GET", Self.usagePath, token: "r-ops")
+                let usage = try await d.request("GET", Self.usagePath, token: "r-ops-5e1b7c3a9d20")
                 #expect(usage.status == 200, "\(usage.body)")
                 let rows = try #require(
                     try JSONSerialization.jsonObject(with: Data(usage.body.utf8)) as? [[String: String]])
@@ -97,9 +98,9 @@ struct UsageTests {
         ])
     func badParameters(path: String, named: String) async throws {
         try await Self.withLedger("daemon_usage_params") { database in
-            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops", "PUSH_TOKEN": "r-push"]
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": "r-ops-5e1b7c3a9d20", "PUSH_TOKEN": "r-push-3b7e9a1c5f02"]
             try await DaemonHarness.run(config: Self.config, environment: environment) { d in
-                let reply = try await d.request("GET", path, token: "r-ops")
+                let reply = try await d.request("GET", path, token: "r-ops-5e1b7c3a9d20")
                 #expect(reply.status == 400)
                 let error = try #require(reply.json["error"] as? [String: String])
                 #expect(error["message"]?.contains(named) == true, "\(reply.body)")

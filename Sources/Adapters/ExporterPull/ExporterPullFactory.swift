@@ -44,8 +44,15 @@ public struct ExporterPullFactory: SourceFactory {
         let breakerFailures = config.integer("breaker_failures", in: 1...1000) ?? defaults.breakerFailures
         let breakerCooldown = config.duration("breaker_cooldown") ?? defaults.breakerCooldown
         config.declare(MeteringOptions.configKeys)
-        let metering = MeteringOptions.read(from: config)
+        let metering = MeteringOptions.read(from: config, window: ExporterPullSettings.defaultWindow)
         config.finish()
+
+        if let maxAge = metering.window.maxAge, maxAge < ExporterPullSettings.minimumMaxAge {
+            config.problem(
+                "max_age",
+                "must be at least 73h (or none): the exporter keeps 72 h and a catch-up reaches back that far, so a shorter limit would refuse catch-up data"
+            )
+        }
 
         if lookback > ExporterPullSettings.retention {
             config.problem("initial_lookback", "must be at most 72h (the exporter keeps 72 h of snapshots)")

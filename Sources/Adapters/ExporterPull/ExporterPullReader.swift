@@ -103,6 +103,7 @@ struct ExporterPullReader: ObservationReader {
             }
             do {
                 let snapshots = try await fetch(step)
+                try checkWindow(snapshots)
                 source.breaker.recordSuccess()
                 var observations: [Observation] = []
                 for snapshot in snapshots {
@@ -120,6 +121,22 @@ struct ExporterPullReader: ObservationReader {
                     "collection failed, retrying next interval",
                     metadata: ["source": "\(source.id)", "error": "\(error.message)"])
                 return .retrying(error)
+            }
+        }
+    }
+
+    /// A snapshot outside the source's clock window fails the whole step (retried
+    /// next interval, the cursor unmoved, the status naming the snapshot), so an
+    /// exporter with a wrong clock never moves the cursor or a baseline.
+    private func checkWindow(_ snapshots: [XraySnapshot]) throws {
+        let window = source.metering.window
+        guard window.isBounded else { return }
+        let now = source.context.clock.now()
+        for snapshot in snapshots {
+            if let violation = window.violation(of: snapshot.collectedAt, now: now) {
+                throw PluginError(
+                    .retryable, component: component,
+                    "snapshot of node \(snapshot.nodeID): collected_at \(violation)")
             }
         }
     }

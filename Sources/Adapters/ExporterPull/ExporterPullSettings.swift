@@ -44,6 +44,15 @@ public struct ExporterPullSettings: Sendable {
     /// How long an open breaker refuses to call the exporter.
     public var breakerCooldown: Duration
 
+    /// The clock window unless `max_future_skew`/`max_age` say otherwise: 5 minutes
+    /// of clock drift ahead, and a week behind, well past the 72 h a catch-up can
+    /// reach back (a shorter `max_age` would refuse catch-up data; see `minimumMaxAge`).
+    public static let defaultWindow = ObservationWindow(maxFutureSkew: .seconds(5 * 60), maxAge: .seconds(7 * 86_400))
+
+    /// `max_age` may not be shorter: the exporter's 72 h plus an hour for the
+    /// catch-up's own duration and the settle delay.
+    public static let minimumMaxAge: Duration = .seconds(73 * 3600)
+
     /// The exporter keeps 72 h of snapshots: nothing older can be fetched.
     public static let retention: Duration = .seconds(72 * 3600)
 

@@ -22,7 +22,7 @@ public struct FileReplayFactory: SourceFactory {
         let deadLetter = config.string("dead_letter")
         if let deadLetter, deadLetter.isEmpty { config.problem("dead_letter", "must not be empty") }
         let batchSize = config.integer("batch_size", in: 1...10_000_000) ?? Self.defaultBatchSize
-        let metering = MeteringOptions.read(from: config)
+        let metering = MeteringOptions.read(from: config, window: FileReplaySettings.defaultWindow)
         config.finish()
         guard config.diagnostics.problems.count == problemsBefore, let path, let format else { return nil }
 
@@ -30,7 +30,7 @@ public struct FileReplayFactory: SourceFactory {
         let deadLetterPath = deadLetter.map { context.resolve(path: $0) } ?? Self.defaultDeadLetterPath(for: resolved)
         let settings = FileReplaySettings(
             path: resolved, format: format, onError: onError, deadLetterPath: deadLetterPath, batchSize: batchSize)
-        return FileReplaySource(id: id, metering: metering, settings: settings)
+        return FileReplaySource(id: id, metering: metering, settings: settings, clock: context.clock)
     }
 
     /// `<path>.dead-letter.jsonl` beside the input (a trailing `/` of a directory dropped).
@@ -59,6 +59,14 @@ public struct FileReplaySettings: Hashable, Sendable {
     /// Observations per batch (a batch ends on a line boundary, so it may hold a few more).
     public var batchSize: Int
 
+    /// The clock window unless `max_future_skew`/`max_age` say otherwise. Fixtures
+    /// are replayed long after they were recorded (the shipped ones are from
+    /// November 2026), so the age limit is ten years: wide enough for any fixture
+    /// kept in a repository, narrow enough to refuse a year like 1678. A fixture
+    /// line a day ahead of the clock is a typo or a wrong clock, not a recording.
+    public static let defaultWindow = ObservationWindow(
+        maxFutureSkew: .seconds(86_400), maxAge: .seconds(3650 * 86_400))
+
     public init(
         path: String, format: FixtureFormat, onError: FileReplayErrorPolicy = .fail, deadLetterPath: String? = nil,
         batchSize: Int = FileReplayFactory.defaultBatchSize
@@ -76,14 +84,21 @@ public struct FileReplaySource: ObservationSource {
     public let id: String
     public let metering: MeteringOptions
     public let settings: FileReplaySettings
+    /// What `metering.window` is checked against; `nil`: no window check.
+    public let clock: (any WallClock)?
 
-    public init(id: String, metering: MeteringOptions = MeteringOptions(), settings: FileReplaySettings) {
+    public init(
+        id: String, metering: MeteringOptions = MeteringOptions(), settings: FileReplaySettings,
+        clock: (any WallClock)? = nil
+    ) {
         self.id = id
         self.metering = metering
         self.settings = settings
+        self.clock = clock
     }
 
     public func makeReader(from cursor: SourceCursor?) async throws -> any ObservationReader {
-        try FileReplayReader(sourceID: id, settings: settings, cursor: cursor)
+        let window = clock.map { LineWindow(window: metering.window, clock: $0) }
+        return try FileReplayReader(sourceID: id, settings: settings, cursor: cursor, window: window)
     }
 }

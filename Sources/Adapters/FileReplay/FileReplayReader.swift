@@ -25,11 +25,14 @@ struct FileReplayReader: ObservationReader {
     private var offset: Int64
     private var line: Int
     private var deadLetters: DeadLetterFile?
+    /// The clock window every line's observations must lie in; `nil`: not checked.
+    private let window: LineWindow?
 
-    init(sourceID: String, settings: FileReplaySettings, cursor: SourceCursor?) throws {
+    init(sourceID: String, settings: FileReplaySettings, cursor: SourceCursor?, window: LineWindow? = nil) throws {
         let component = "sources." + sourceID
         self.component = component
         self.settings = settings
+        self.window = window
         self.decoder = FixtureLineDecoder(format: settings.format, source: sourceID)
         let files = try Self.listFiles(settings: settings, component: component)
         self.files = files
@@ -98,11 +101,19 @@ struct FileReplayReader: ObservationReader {
             var quarantined = 0
             var consumed = false
             var stoppedAtBadLine = false
+            let now = window?.clock.now()
             while observations.count < settings.batchSize, let (start, end, next) = try nextLine() {
                 if start != end {
+                    let before = observations.count
                     do {
                         try decodeLine(start: start, end: end, into: &observations)
+                        if let window, let now, let refusal = window.violation(in: observations, from: before, now: now)
+                        {
+                            throw refusal
+                        }
                     } catch {
+                        // Nothing of a refused line is emitted.
+                        observations.removeSubrange(before...)
                         if deadLetters == nil, consumed {
                             // Hand on the good lines before this one first; the next call fails on it.
                             stoppedAtBadLine = true
@@ -153,7 +164,7 @@ struct FileReplayReader: ObservationReader {
     }
 
     private mutating func handleBadLine(
-        _ error: WireFormatError, start: Int, end: Int, lineNumber: Int, lineOffset: Int64
+        _ error: any Error, start: Int, end: Int, lineNumber: Int, lineOffset: Int64
     ) throws {
         let name = files[fileIndex].name
         guard let deadLetters else {

@@ -14,7 +14,7 @@ public struct GeneratorFactory: SourceFactory {
 
     public func makeSource(id: String, config: ConfigMap, context: PluginContext) -> (any ObservationSource)? {
         guard let (settings, metering) = Self.decode(config) else { return nil }
-        return GeneratorSource(id: id, settings: settings, metering: metering)
+        return GeneratorSource(id: id, settings: settings, metering: metering, clock: context.clock)
     }
 
     /// Decodes and validates a `generator` config entry, recording every problem in
@@ -56,7 +56,9 @@ public struct GeneratorFactory: SourceFactory {
         if let n = config.integer("max_gap_intervals", in: 1...10_000) { settings.maxGapIntervals = n }
         if let n = config.integer("batch_size", in: 1...10_000_000) { settings.batchSize = n }
 
-        var metering = MeteringOptions.read(from: config)
+        // Unbounded unless configured: the generator's times come from its own
+        // validated `start` and `duration`, not from an upstream clock that can be wrong.
+        var metering = MeteringOptions.read(from: config, window: .unbounded)
         if !config.has("expected_interval") { metering.expectedInterval = settings.interval }
         config.finish()
         guard config.diagnostics.problems.count == problemsBefore else { return nil }

@@ -9,11 +9,17 @@ public struct GeneratorSource: ObservationSource {
     public let id: String
     public let metering: MeteringOptions
     public let settings: GeneratorSettings
+    /// What `metering.window` is checked against; `nil`: no window check.
+    public let clock: (any WallClock)?
 
-    public init(id: String, settings: GeneratorSettings, metering: MeteringOptions = MeteringOptions()) {
+    public init(
+        id: String, settings: GeneratorSettings, metering: MeteringOptions = MeteringOptions(),
+        clock: (any WallClock)? = nil
+    ) {
         self.id = id
         self.settings = settings
         self.metering = metering
+        self.clock = clock
     }
 
     /// `sources.<id>`, for errors.
@@ -39,7 +45,9 @@ public struct GeneratorSource: ObservationSource {
                 throw PluginError(.permanent, component: component, error.description)
             }
         }
-        return GeneratorReader(source: id, simulation: simulation)
+        var reader = GeneratorReader(source: id, simulation: simulation)
+        if let clock, metering.window.isBounded { reader.window = (metering.window, clock) }
+        return reader
     }
 }
 
@@ -49,6 +57,9 @@ public struct GeneratorReader: ObservationReader {
     public let source: String
     public private(set) var simulation: GeneratorSimulation
     private var records: [GeneratedRecord] = []
+    /// Set when the source has a bounded clock window: a batch with an
+    /// observation outside it ends the run with a permanent error.
+    var window: (ObservationWindow, any WallClock)?
 
     init(source: String, simulation: GeneratorSimulation) {
         self.source = source
@@ -74,6 +85,13 @@ public struct GeneratorReader: ObservationReader {
             simulation.step(into: &records)
             for record in records { record.appendObservations(source: source, to: &observations) }
             steps += 1
+        }
+        if let (window, clock) = window,
+            let (_, violation) = window.firstViolation(in: observations, now: clock.now())
+        {
+            throw PluginError(
+                .permanent, component: "sources.\(source)",
+                "generated timestamp \(violation) (set start, or max_future_skew/max_age: none)")
         }
         let cursor: SourceCursor
         do {

@@ -13,7 +13,7 @@ public struct XrayPushFactory: SourceFactory {
 
     public func makeSource(id: String, config: ConfigMap, context: PluginContext) -> (any ObservationSource)? {
         guard let (settings, metering) = Self.decode(config) else { return nil }
-        return XrayPushSource(id: id, metering: metering, settings: settings)
+        return XrayPushSource(id: id, metering: metering, settings: settings, clock: context.clock)
     }
 
     /// Decodes and validates one `sources.<id>` entry; `nil` when any problem was recorded.
@@ -23,7 +23,7 @@ public struct XrayPushFactory: SourceFactory {
         let env = config.string("expected_env")
         let nodes = config.stringList("allowed_node_ids") ?? []
         config.declare(MeteringOptions.configKeys)
-        let metering = MeteringOptions.read(from: config)
+        let metering = MeteringOptions.read(from: config, window: XrayPushSettings.defaultWindow)
         config.finish()
         if maxBody < 1024 || maxBody > 1 << 30 {
             config.problem("max_body_bytes", "must be between 1KiB and 1GiB")

@@ -12,11 +12,18 @@ public struct XrayPushSource: ObservationSource {
     public let id: String
     public let metering: MeteringOptions
     public let settings: XrayPushSettings
+    /// What `metering.window` is checked against (the plugin context's clock);
+    /// `nil`: no window check (a source built in code without a clock).
+    public let clock: (any WallClock)?
 
-    public init(id: String, metering: MeteringOptions = MeteringOptions(), settings: XrayPushSettings = .init()) {
+    public init(
+        id: String, metering: MeteringOptions = MeteringOptions(), settings: XrayPushSettings = .init(),
+        clock: (any WallClock)? = nil
+    ) {
         self.id = id
         self.metering = metering
         self.settings = settings
+        self.clock = clock
     }
 
     public func makeReader(from cursor: SourceCursor?) async throws -> any ObservationReader {
@@ -24,6 +31,10 @@ public struct XrayPushSource: ObservationSource {
     }
 
     /// Decodes a whole pushed body into one batch, or refuses all of it.
+    ///
+    /// A snapshot whose `collected_at` is outside the source's clock window
+    /// (`max_future_skew`, `max_age`) refuses the body (422 naming the snapshot),
+    /// so a wrong clock never moves the cursor or a series' baseline.
     ///
     /// Snapshots are ordered by `collected_at` (stable), so a body listing them
     /// out of order meters like one in order. The cursor is the latest
@@ -44,7 +55,12 @@ public struct XrayPushSource: ObservationSource {
                 .invalid, error.message, line: error.line, column: error.column, snapshot: error.snapshot,
                 field: error.field)
         }
+        let now = metering.window.isBounded ? clock?.now() : nil
         for (index, snapshot) in snapshots.enumerated() {
+            if let now, let violation = metering.window.violation(of: snapshot.collectedAt, now: now) {
+                throw XrayPushRejection(
+                    .invalid, "collected_at \(violation)", snapshot: index, field: "collected_at")
+            }
             if let env = settings.expectedEnv, snapshot.env != env {
                 throw XrayPushRejection(
                     .invalid, "env \"\(snapshot.env)\" is not the expected \"\(env)\"", snapshot: index, field: "env")

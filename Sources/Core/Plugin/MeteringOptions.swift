@@ -1,5 +1,6 @@
 /// Per-source metering policy, read from the source's own config entry
-/// (`initial_sync`, `expected_interval`, `attribute`).
+/// (`initial_sync`, `expected_interval`, `attribute`, and the clock window
+/// `max_future_skew`, `max_age`).
 public struct MeteringOptions: Hashable, Sendable {
     /// What the first observation of a series means.
     public enum InitialSync: String, Sendable, CaseIterable {
@@ -23,22 +24,27 @@ public struct MeteringOptions: Hashable, Sendable {
     /// The interval the upstream reports at; a longer step between two observations is a gap.
     public var expectedInterval: Duration
     public var gapAttribution: GapAttribution
+    /// Observations outside it are refused by the source (see `ObservationWindow`).
+    public var window: ObservationWindow
 
     public init(
         initialSync: InitialSync = .baseline, expectedInterval: Duration = .seconds(60),
-        gapAttribution: GapAttribution = .end
+        gapAttribution: GapAttribution = .end, window: ObservationWindow = .unbounded
     ) {
         self.initialSync = initialSync
         self.expectedInterval = expectedInterval
         self.gapAttribution = gapAttribution
+        self.window = window
     }
 
     /// The option keys every source accepts besides its own.
-    public static let configKeys = ["initial_sync", "expected_interval", "attribute"]
+    public static let configKeys = ["initial_sync", "expected_interval", "attribute"] + ObservationWindow.configKeys
 
-    /// Reads the common metering keys of a source's config map.
-    public static func read(from map: ConfigMap) -> MeteringOptions {
+    /// Reads the common metering keys of a source's config map; `window` is the
+    /// source type's default clock window, which `max_future_skew`/`max_age` override.
+    public static func read(from map: ConfigMap, window: ObservationWindow = .unbounded) -> MeteringOptions {
         var options = MeteringOptions()
+        options.window = ObservationWindow.read(from: map, defaults: window)
         if let sync = map.enumeration("initial_sync", of: InitialSync.self) { options.initialSync = sync }
         if let interval = map.duration("expected_interval") { options.expectedInterval = interval }
         if let attribution = map.enumeration("attribute", of: GapAttribution.self) {

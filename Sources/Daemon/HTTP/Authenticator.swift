@@ -25,16 +25,12 @@ public struct Authenticator: Sendable {
 
     let entries: [Entry]
 
-    /// Reads every token; the error names the token id and where its value was looked for, never a value.
+    /// Reads every token (`ServiceSettings.Token.value`: at least 16 bytes); the error
+    /// names the token id and where its value was looked for, never a value.
     public init(tokens: [ServiceSettings.Token], context: PluginContext) throws {
         var entries: [Entry] = []
         for token in tokens {
-            let value: String
-            do {
-                value = try token.secret.resolve(context: context)
-            } catch {
-                throw TokenUnreadable(message: "service.tokens \(token.id): \(error)")
-            }
+            let value = try token.value(context: context)
             entries.append(Entry(id: token.id, digest: Self.digest(Array(value.utf8)), scopes: token.scopes))
         }
         self.entries = entries
@@ -66,10 +62,4 @@ public struct Authenticator: Sendable {
         }
         return match.id
     }
-}
-
-/// A `service.tokens` entry whose value cannot be read (names the token and where it was looked for).
-public struct TokenUnreadable: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }

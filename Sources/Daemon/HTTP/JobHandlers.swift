@@ -2,6 +2,7 @@ import Core
 import Host
 import Hummingbird
 import Logging
+import Rating
 import XrayPush
 
 /// `POST /v1/jobs/collect` and `POST /v1/ingest/snapshots`.
@@ -90,12 +91,20 @@ extension APIServer {
         }
         do {
             let outcome = try await engine.submit(batch, from: source.id)
+            // Late data is answered 200 with its count (a resent body's earlier
+            // snapshots are late too, and refusing those would make a retry fail).
+            roster.countLate(outcome.stats.late, of: source.id)
             let job = JobResult(
                 job: "ingest", startedAt: started, finishedAt: roster.clock.now(),
                 processedSamples: outcome.observations / source.observationsPerSample,
-                writtenMinutes: outcome.writtenMinutes, replayedMinutes: outcome.replayedMinutes, status: .ok,
-                sourceStatuses: [roster.status(of: source)])
+                writtenMinutes: outcome.writtenMinutes, replayedMinutes: outcome.replayedMinutes,
+                lateObservations: outcome.stats.late, status: .ok, sourceStatuses: [roster.status(of: source)])
             roster.record(job)
+            if outcome.stats.late > 0 {
+                logger.warning(
+                    "push held observations older than their series' baseline; not metered",
+                    metadata: ["late_observations": "\(outcome.stats.late)"])
+            }
             logger.info(
                 "push ingested",
                 metadata: [

@@ -19,6 +19,8 @@ extension APIServer {
             var lastSucceededAt: String?
             var lastError: String?
             var consecutiveFailures: Int
+            /// Observations older than their series' baseline since start (not metered).
+            var lateObservations: Int
 
             enum CodingKeys: String, CodingKey {
                 case sourceID = "source_id"
@@ -29,6 +31,7 @@ extension APIServer {
                 case lastSucceededAt = "last_succeeded_at"
                 case lastError = "last_error"
                 case consecutiveFailures = "consecutive_failures"
+                case lateObservations = "late_observations"
             }
 
             func encode(to encoder: any Encoder) throws {
@@ -43,6 +46,7 @@ extension APIServer {
                 try c.encode(lastSucceededAt, forKey: .lastSucceededAt)
                 try c.encode(lastError, forKey: .lastError)
                 try c.encode(consecutiveFailures, forKey: .consecutiveFailures)
+                try c.encode(lateObservations, forKey: .lateObservations)
             }
         }
 
@@ -70,7 +74,8 @@ extension APIServer {
                 lagSeconds: roster.lagSeconds(of: source),
                 lastAttemptedAt: state.lastAttemptedAt?.rfc3339(fractionalDigits: .automatic),
                 lastSucceededAt: state.lastSucceededAt?.rfc3339(fractionalDigits: .automatic),
-                lastError: state.lastError, consecutiveFailures: state.consecutiveFailures)
+                lastError: state.lastError, consecutiveFailures: state.consecutiveFailures,
+                lateObservations: roster.lateObservations(of: source.id))
         }
         return JSONResponse.make(StatusBody(lastJob: roster.lastJob, sources: sources))
     }

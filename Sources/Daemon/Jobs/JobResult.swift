@@ -17,6 +17,22 @@ public struct JobResult: Sendable, Equatable, Encodable {
         public var lastAttemptedAt: Timestamp?
         public var lastSucceededAt: Timestamp?
         public var lastError: String?
+        /// Observations of this source older than their series' baseline since the
+        /// daemon started: not metered (a baseline never moves back), counted so
+        /// none is dropped unseen. A resent body's earlier snapshots count here too.
+        public var lateObservations: Int
+
+        public init(
+            sourceID: String, lastCompletedUntil: Timestamp?, lastAttemptedAt: Timestamp?,
+            lastSucceededAt: Timestamp?, lastError: String?, lateObservations: Int = 0
+        ) {
+            self.sourceID = sourceID
+            self.lastCompletedUntil = lastCompletedUntil
+            self.lastAttemptedAt = lastAttemptedAt
+            self.lastSucceededAt = lastSucceededAt
+            self.lastError = lastError
+            self.lateObservations = lateObservations
+        }
 
         enum CodingKeys: String, CodingKey {
             case sourceID = "source_id"
@@ -24,6 +40,7 @@ public struct JobResult: Sendable, Equatable, Encodable {
             case lastAttemptedAt = "last_attempted_at"
             case lastSucceededAt = "last_succeeded_at"
             case lastError = "last_error"
+            case lateObservations = "late_observations"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -33,6 +50,7 @@ public struct JobResult: Sendable, Equatable, Encodable {
             try c.encode(lastAttemptedAt?.rfc3339(fractionalDigits: .automatic), forKey: .lastAttemptedAt)
             try c.encode(lastSucceededAt?.rfc3339(fractionalDigits: .automatic), forKey: .lastSucceededAt)
             try c.encode(lastError, forKey: .lastError)
+            try c.encode(lateObservations, forKey: .lateObservations)
         }
     }
 
@@ -46,13 +64,17 @@ public struct JobResult: Sendable, Equatable, Encodable {
     public var writtenMinutes: Int
     /// Distinct minutes observed again that yielded nothing new (replays, duplicates).
     public var replayedMinutes: Int
+    /// Observations this job delivered that were older than their series'
+    /// baseline: not metered, and counted here rather than dropped unseen.
+    public var lateObservations: Int
     public var status: Status
     public var error: String?
     public var sourceStatuses: [SourceStatus]
 
     public init(
         job: String, startedAt: Timestamp, finishedAt: Timestamp, processedSamples: Int = 0, writtenMinutes: Int = 0,
-        replayedMinutes: Int = 0, status: Status, error: String? = nil, sourceStatuses: [SourceStatus] = []
+        replayedMinutes: Int = 0, lateObservations: Int = 0, status: Status, error: String? = nil,
+        sourceStatuses: [SourceStatus] = []
     ) {
         self.job = job
         self.startedAt = startedAt
@@ -60,6 +82,7 @@ public struct JobResult: Sendable, Equatable, Encodable {
         self.processedSamples = processedSamples
         self.writtenMinutes = writtenMinutes
         self.replayedMinutes = replayedMinutes
+        self.lateObservations = lateObservations
         self.status = status
         self.error = error
         self.sourceStatuses = sourceStatuses
@@ -72,6 +95,7 @@ public struct JobResult: Sendable, Equatable, Encodable {
         case processedSamples = "processed_samples"
         case writtenMinutes = "written_minutes"
         case replayedMinutes = "replayed_minutes"
+        case lateObservations = "late_observations"
         case status, error
         case sourceStatuses = "source_statuses"
     }
@@ -84,6 +108,7 @@ public struct JobResult: Sendable, Equatable, Encodable {
         try c.encode(processedSamples, forKey: .processedSamples)
         try c.encode(writtenMinutes, forKey: .writtenMinutes)
         try c.encode(replayedMinutes, forKey: .replayedMinutes)
+        try c.encode(lateObservations, forKey: .lateObservations)
         try c.encode(status, forKey: .status)
         try c.encode(error, forKey: .error)
         try c.encode(sourceStatuses, forKey: .sourceStatuses)

@@ -1,6 +1,7 @@
 import Core
 import Host
 import Logging
+import Rating
 public import ServiceLifecycle
 
 /// Collects every pull source on its own interval (plus jitter), each in its
@@ -27,6 +28,7 @@ public final class CollectionScheduler: Service, Sendable {
         var samples = 0
         var writtenMinutes = 0
         var replayedMinutes = 0
+        var lateObservations = 0
         var error: String?
     }
 
@@ -130,6 +132,8 @@ public final class CollectionScheduler: Service, Sendable {
                     run.samples += outcome.observations / source.observationsPerSample
                     run.writtenMinutes += outcome.writtenMinutes
                     run.replayedMinutes += outcome.replayedMinutes
+                    run.lateObservations += outcome.stats.late
+                    roster.countLate(outcome.stats.late, of: source.id)
                 }
                 logger.info(
                     "collection finished",
@@ -161,6 +165,7 @@ public final class CollectionScheduler: Service, Sendable {
             processedSamples: runs.reduce(0) { $0 + $1.1.samples },
             writtenMinutes: runs.reduce(0) { $0 + $1.1.writtenMinutes },
             replayedMinutes: runs.reduce(0) { $0 + $1.1.replayedMinutes },
+            lateObservations: runs.reduce(0) { $0 + $1.1.lateObservations },
             status: runs.isEmpty ? .disabled : JobResult.status(failures: failures.count, of: runs.count),
             error: errors.isEmpty ? nil : errors.joined(separator: "; "),
             sourceStatuses: runs.map { roster.status(of: $0.0) })

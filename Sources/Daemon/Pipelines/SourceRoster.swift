@@ -9,6 +9,8 @@ public final class SourceRoster: Sendable {
     public let engines: [PipelineEngine]
     public let clock: any WallClock
     private let lastJobBox = Mutex<JobResult?>(nil)
+    /// Late observations per source since start (`JobResult.SourceStatus.lateObservations`).
+    private let lateBox = Mutex<[String: Int]>([:])
 
     init(sources: [DaemonSource], engines: [PipelineEngine], clock: any WallClock) {
         self.sources = sources
@@ -33,7 +35,18 @@ public final class SourceRoster: Sendable {
         return JobResult.SourceStatus(
             sourceID: source.id, lastCompletedUntil: source.time(of: state.cursor),
             lastAttemptedAt: state.lastAttemptedAt, lastSucceededAt: state.lastSucceededAt,
-            lastError: state.lastError)
+            lastError: state.lastError, lateObservations: lateObservations(of: source.id))
+    }
+
+    /// Observations of `source` older than their series' baseline since the daemon started.
+    public func lateObservations(of source: String) -> Int {
+        lateBox.withLock { $0[source] ?? 0 }
+    }
+
+    /// Adds a committed batch's late observations to its source's count.
+    func countLate(_ count: Int, of source: String) {
+        guard count > 0 else { return }
+        lateBox.withLock { $0[source, default: 0] += count }
     }
 
     /// Seconds from the cursor's time to now, when the cursor has a time.

@@ -73,6 +73,8 @@ public struct ConfigLoader: Sendable {
 
         let sinkMap = top.map("sinks", required: true)
         var sinks: [(id: String, sink: any FactSink, type: String)] = []
+        /// Every sink entry's declared type, including those whose config has problems.
+        var declaredSinkTypes: [String: String] = [:]
         for id in sinkMap?.keys ?? [] {
             guard let entry = sinkMap?.map(id) else { continue }
             guard let type = entry.string("type", required: true) else {
@@ -84,6 +86,7 @@ public struct ConfigLoader: Sendable {
                     "type", "unknown sink type \"\(type)\" (valid: \(registry.sinkTypes.joined(separator: ", ")))")
                 continue
             }
+            declaredSinkTypes[id] = type
             if let sink = factory.makeSink(id: id, config: entry, context: context) {
                 sinks.append((id, sink, type))
             }
@@ -101,19 +104,27 @@ public struct ConfigLoader: Sendable {
                 state = .file(path: context.resolve(path: path))
             case .postgres:
                 let postgresSinks = sinks.filter { $0.type == "postgres" }.map(\.id)
+                // A postgres sink whose own entry has problems is reported there; saying
+                // here that none exists would send the operator looking in the wrong place.
+                let declaredPostgres = declaredSinkTypes.filter { $0.value == "postgres" }.keys.sorted()
                 if let named = stateMap.string("sink") {
                     if postgresSinks.contains(named) {
                         state = .postgres(sink: named)
+                    } else if declaredSinkTypes[named] == "postgres" {
+                        // Invalid: its own problems say why.
                     } else {
                         stateMap.problem(
-                            "sink", "\"\(named)\" is not a postgres sink (postgres sinks: \(Self.list(postgresSinks)))")
+                            "sink",
+                            "\"\(named)\" is not a postgres sink (postgres sinks: \(Self.list(declaredPostgres)))")
                     }
-                } else if postgresSinks.count == 1, let only = postgresSinks.first {
+                } else if postgresSinks.count == 1, let only = postgresSinks.first, declaredPostgres.count == 1 {
                     state = .postgres(sink: only)
+                } else if declaredPostgres.count == 1 {
+                    // The only postgres sink is invalid: its own problems say why.
                 } else {
                     stateMap.problem(
                         "store",
-                        postgresSinks.isEmpty
+                        declaredPostgres.isEmpty
                             ? "store: postgres needs a sink of type postgres"
                             : "several postgres sinks: name one with state.sink")
                 }
