@@ -324,6 +324,9 @@ enum LoadBench {
             .replacingOccurrences(of: "$3", with: "(\(day) + interval '1 day')::text")
             .replacingOccurrences(of: "$4", with: "NULL")
             .replacingOccurrences(of: "$5", with: "'hour'")
+            // No cursor, no limit: the first and only page.
+            .replacingOccurrences(of: "$6", with: "NULL").replacingOccurrences(of: "$7", with: "NULL")
+            .replacingOccurrences(of: "$8", with: "NULL").replacingOccurrences(of: "$9", with: "NULL")
         let script = "\\set subject random(0, \(subjects - 1))\n\\set day random(0, 29)\n\(query);\n"
         let directory = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -21,10 +21,15 @@ struct SubjectUsageStatement: PostgresPreparedStatement {
         WHERE subject = $1 AND minute >= $2::timestamptz AND minute < $3::timestamptz
             AND ($4::text IS NULL OR metric = $4)
         GROUP BY subject, metric, currency, period
+        HAVING $6::bigint IS NULL
+            OR (extract(epoch FROM date_trunc($5, minute, 'UTC'))::bigint, metric, currency) > ($6, $7, $8)
         ORDER BY period, subject, metric, currency
+        LIMIT $9
         """
 
-    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text]
+    static let bindingDataTypes: [PostgresDataType] = [
+        .text, .text, .text, .text, .text, .int8, .text, .text, .int8,
+    ]
 
     typealias Row = UsageRow
 
@@ -35,14 +40,28 @@ struct SubjectUsageStatement: PostgresPreparedStatement {
     var metric: String?
     /// `date_trunc`'s field: minute, hour, day or month.
     var granularity: String
+    /// Rows after this key only (its subject is `subject`); nil: from the first.
+    var after: UsageCursor?
+    /// At most this many rows; nil: all.
+    var limit: Int?
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 9)
         bindings.append(subject)
         bindings.append(from)
         bindings.append(to)
         if let metric { bindings.append(metric) } else { bindings.appendNull() }
         bindings.append(granularity)
+        if let after {
+            bindings.append(after.period)
+            bindings.append(after.metric)
+            bindings.append(after.currency)
+        } else {
+            bindings.appendNull()
+            bindings.appendNull()
+            bindings.appendNull()
+        }
+        if let limit { bindings.append(Int64(limit)) } else { bindings.appendNull() }
         return bindings
     }
 

@@ -45,16 +45,22 @@ public enum UsageReport {
         out.reserveCapacity(rows.count * 200)
         out.append(contentsOf: "[\n".utf8)
         for (i, row) in rows.enumerated() {
-            out.append(contentsOf: "  {".utf8)
-            for (j, (key, value)) in zip(jsonKeys, values(row)).enumerated() {
-                if j > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: key)
-                JSONString.appendQuoted(value, to: &out)
-            }
-            out.append(contentsOf: (i == rows.count - 1 ? "}\n" : "},\n").utf8)
+            appendJSONObject(row, to: &out)
+            out.append(contentsOf: (i == rows.count - 1 ? "\n" : ",\n").utf8)
         }
         out.append(contentsOf: "]\n".utf8)
         return out
+    }
+
+    /// One row as `json` writes it inside its array: `  {"subject":…}`, no separator.
+    public static func appendJSONObject(_ row: UsageRow, to out: inout [UInt8]) {
+        out.append(contentsOf: "  {".utf8)
+        for (j, (key, value)) in zip(jsonKeys, values(row)).enumerated() {
+            if j > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: key)
+            JSONString.appendQuoted(value, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// RFC 4180: a header line, fields quoted only when they hold `,`, `"` or a line break.
