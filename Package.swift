@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "Host", "XrayPush", "PostgresSink", "YAMLConfig", "FakeExporter", "WireFormats",
+                "Daemon", "Host", "XrayPush", "PostgresSink", "AuditLog", "YAMLConfig", "FakeExporter", "WireFormats",
                 asyncHTTPClient, log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -21,6 +21,8 @@ enum PullBench {
         var facts: Int { counted.withLock { $0 } }
         func open(pipeline: String, lastCommittedSequence: UInt64) async throws {}
         func write(_ batch: FactBatch) async throws { counted.withLock { $0 += batch.facts.count } }
+        /// A benchmark run never rolls back (its writes do not fail).
+        func rollBack(pipeline: String, toCommitted lastCommittedSequence: UInt64) async throws {}
         func close() async throws {}
     }
 

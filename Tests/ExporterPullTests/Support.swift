@@ -26,6 +26,8 @@ final class MemorySink: FactSink {
     var facts: [UsageFact] { stored.withLock { $0 } }
     func open(pipeline: String, lastCommittedSequence: UInt64) async throws {}
     func write(_ batch: FactBatch) async throws { stored.withLock { $0.append(contentsOf: batch.facts) } }
+    /// The pull tests' pipelines never fail a write, so there is nothing to undo.
+    func rollBack(pipeline: String, toCommitted lastCommittedSequence: UInt64) async throws {}
     func close() async throws {}
 }
 

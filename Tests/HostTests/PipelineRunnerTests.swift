@@ -31,6 +31,10 @@ import YAMLConfig
             written.withLock { $0.append(batch.sequence) }
         }
 
+        func rollBack(pipeline: String, toCommitted lastCommittedSequence: UInt64) async throws {
+            written.withLock { $0.removeAll { $0 > lastCommittedSequence } }
+        }
+
         func close() async throws {}
     }
 

@@ -23,5 +23,9 @@ struct InstrumentedSink: FactSink {
         }
     }
 
+    func rollBack(pipeline: String, toCommitted lastCommittedSequence: UInt64) async throws {
+        try await base.rollBack(pipeline: pipeline, toCommitted: lastCommittedSequence)
+    }
+
     func close() async throws { try await base.close() }
 }

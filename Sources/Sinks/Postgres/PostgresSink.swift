@@ -89,10 +89,39 @@ public final class PostgresSink: FactSink {
     }
 
     /// Checks the server is reachable (retryable error if not) and the schema is
-    /// current (permanent error naming the `migrate` command if not).
+    /// current (permanent error naming the `migrate` command if not), then
+    /// undoes what a dead process wrote of batches it never committed.
     public func open(pipeline: String, lastCommittedSequence: UInt64) async throws {
         let database = try database()
         try await Migrator(database: database, schema: schema).requireCurrent(component: component)
+        try await rollBack(pipeline: pipeline, toCommitted: lastCommittedSequence)
+    }
+
+    /// Removes the facts, minute-total shares and batch log rows of every batch
+    /// of `pipeline` after `lastCommittedSequence`, in one transaction
+    /// (`BatchRollback`); nothing to do, and one index probe, when this database
+    /// keeps the pipeline's state.
+    public func rollBack(pipeline: String, toCommitted lastCommittedSequence: UInt64) async throws {
+        let database = try database()
+        let schema = self.schema
+        let logger = self.logger
+        do {
+            let result = try await database.withTransaction(component: component) { connection in
+                try await BatchRollback(schema: schema, logger: logger).rollBack(
+                    pipeline: pipeline, after: lastCommittedSequence, on: connection)
+            }
+            if result.batches > 0 {
+                logger.warning(
+                    "rolled back batches that did not commit everywhere",
+                    metadata: [
+                        "sink": "\(id)", "pipeline": "\(pipeline)", "committed_batch": "\(lastCommittedSequence)",
+                        "batches": "\(result.batches)", "facts": "\(result.facts)", "totals": "\(result.totals)",
+                    ])
+            }
+        } catch {
+            throw PostgresErrorMapping.pluginError(
+                error, component: component, doing: "rolling back \(pipeline) to batch \(lastCommittedSequence)")
+        }
     }
 
     public func write(_ batch: FactBatch) async throws {
@@ -166,6 +195,8 @@ public final class PostgresSink: FactSink {
         guard batch.sequence > 0, batch.sequence <= UInt64(Int64.max) else {
             throw PluginError(.permanent, component: component, "batch sequence \(batch.sequence) is not 1...2^63-1")
         }
+        // The last guard: decoders hold labels to LabelRules and times to the accepted
+        // range before anything is written; a fact that still breaks them is a bug upstream.
         func hasNUL(_ text: String) -> Bool { text.utf8.contains(0) }
         for fact in batch.facts {
             let series = fact.series
@@ -175,6 +206,17 @@ public final class PostgresSink: FactSink {
                 throw PluginError(
                     .permanent, component: component,
                     "fact \(fact.id.uuidString) has a NUL character in a label or code; PostgreSQL text cannot hold it")
+            }
+            if let violation = LabelRules.violation(in: series.subject, field: .subject)
+                ?? LabelRules.violation(in: series.metric, field: .metric)
+            {
+                throw PluginError(.permanent, component: component, "fact \(fact.id.uuidString): \(violation)")
+            }
+            guard fact.minute.isAccepted else {
+                throw PluginError(
+                    .permanent, component: component,
+                    "fact \(fact.id.uuidString) is for minute \(fact.minute), outside the accepted years "
+                        + "\(Timestamp.acceptedYears.lowerBound)…\(Timestamp.acceptedYears.upperBound)")
             }
         }
     }

@@ -43,6 +43,27 @@ public actor AuditLogSink: FactSink {
     private func filePath(_ name: AuditFileName) -> String { options.directory + "/" + name.text }
 
     public func open(pipeline: String, lastCommittedSequence: UInt64) async throws {
+        try cutUncommittedTail(
+            pipeline: pipeline, lastCommitted: lastCommittedSequence,
+            reason: "uncommitted tail removed on open (batches after \(lastCommittedSequence) and any incomplete line)")
+    }
+
+    /// A batch after `lastCommittedSequence` failed in another sink or in the
+    /// state commit: its lines here were never committed, and the next batch
+    /// reuses its sequence with other facts. They are cut from the file the
+    /// way `open` cuts a crash's tail, with a chained `cut` line saying so,
+    /// so the file again holds exactly the committed batches.
+    public func rollBack(pipeline: String, toCommitted lastCommittedSequence: UInt64) async throws {
+        guard self.pipeline != nil else { return }
+        try cutUncommittedTail(
+            pipeline: pipeline, lastCommitted: lastCommittedSequence,
+            reason: "batches after \(lastCommittedSequence) rolled back: they did not commit in every sink")
+    }
+
+    /// Reads the chain's end from the files, removes every line of a batch
+    /// after `lastCommitted` (and a torn last line), records the cut, and
+    /// makes the sink's position that of the committed end.
+    private func cutUncommittedTail(pipeline: String, lastCommitted: UInt64, reason: String) throws {
         if let existing = self.pipeline, existing != pipeline {
             throw PluginError(.permanent, component: component, "already opened for pipeline \"\(existing)\"")
         }
@@ -51,20 +72,23 @@ public actor AuditLogSink: FactSink {
         do {
             try AuditDirectory.create(options.directory)
             let plan = try AuditTailCut.plan(
-                directory: options.directory, pipeline: pipeline, lastCommitted: lastCommittedSequence)
-            try apply(plan, pipeline: pipeline, lastCommitted: lastCommittedSequence)
+                directory: options.directory, pipeline: pipeline, lastCommitted: lastCommitted)
+            try apply(plan, pipeline: pipeline, lastCommitted: lastCommitted, reason: reason)
         } catch let error as AuditTailCut.Failure {
+            broken = error.description
             throw PluginError(.permanent, component: component, error.description)
         } catch let error as AuditIOError {
+            broken = "the uncommitted tail could not be cut (\(error.description)); retrying"
             throw PluginError(.retryable, component: component, error.description)
         } catch {
+            broken = "\(error)"
             throw PluginError(.permanent, component: component, "\(error)")
         }
         self.pipeline = pipeline
-        highWater = lastCommittedSequence
+        highWater = lastCommitted
     }
 
-    private func apply(_ plan: AuditTailCut, pipeline: String, lastCommitted: UInt64) throws {
+    private func apply(_ plan: AuditTailCut, pipeline: String, lastCommitted: UInt64, reason: String) throws {
         for name in plan.removedFiles { try AuditDirectory.remove(filePath(name)) }
         if !plan.removedFiles.isEmpty && options.fsync { try AuditDirectory.sync(options.directory) }
         chain = plan.kept?.chain ?? .genesis
@@ -82,9 +106,7 @@ public actor AuditLogSink: FactSink {
             pipeline: pipeline, committedBatch: lastCommitted, removedLines: plan.removedLines,
             firstRemovedSeq: plan.firstRemovedSeq, lastRemovedSeq: plan.lastRemovedSeq,
             firstRemovedBatch: plan.firstRemovedBatch, lastRemovedBatch: plan.lastRemovedBatch,
-            tornBytes: plan.tornBytes, removedFiles: plan.removedFiles.map(\.text),
-            reason: "uncommitted tail removed on open (batches after \(lastCommitted) and any incomplete line)",
-            at: now)
+            tornBytes: plan.tornBytes, removedFiles: plan.removedFiles.map(\.text), reason: reason, at: now)
         var writer = CanonicalJSONWriter()
         var next = chain
         let newFile = current == nil ? AuditFileName(firstSeq: next.seq + 1, day: AuditFileName.day(of: now)) : nil

@@ -1,3 +1,5 @@
+internal import Core
+
 /// Walks an audit chain (one file, or a directory of rotated files) line by line
 /// and checks every rule of docs/audit-format.md as it goes; the verifier and
 /// the usage reader are thin loops over it.
@@ -21,6 +23,9 @@ struct AuditChainScanner {
     private(set) var cutLines = 0
     /// Lines the fast path accepted (the rest took the slow path).
     private(set) var fastLines = 0
+    /// Every `fact_id` of the chain's usage lines so far: a fact is billed once,
+    /// so a second line with the same id is an error (a batch written twice).
+    private var factIDs = Set<FactID>()
     private(set) var firstSeq: UInt64 = 0
     private(set) var anchorHash: [UInt8] = AuditChain.genesisHash
     private(set) var chain: AuditChain?
@@ -103,12 +108,18 @@ struct AuditChainScanner {
             }
             linesInFile += 1
             if !wantRecord && fastPath && slice.complete && slice.number > 1, var current = chain {
+                var factID = FactID(high: 0, low: 0)
                 let held = reader.withBytes(of: slice) { bytes in
                     current.lastHash.withUnsafeBytes { previous in
-                        AuditFastUsageCheck.holds(bytes, expectedSeq: current.seq + 1, previousHash: previous)
+                        AuditFastUsageCheck.holds(
+                            bytes, expectedSeq: current.seq + 1, previousHash: previous, factID: &factID)
                     }
                 }
                 if held {
+                    guard factIDs.insert(factID).inserted else {
+                        throw AuditVerificationError(
+                            file: path, line: slice.number, problem: .duplicateFactID(factID.uuidString))
+                    }
                     // Advance the chain in place: the stored hash is the line's last 66...3 bytes.
                     chain = nil
                     reader.withBytes(of: slice) { bytes in
@@ -201,7 +212,9 @@ struct AuditChainScanner {
             }
         case "usage":
             guard !firstInFile else { throw .fileMismatch("the first line of a file must be an open line") }
-            usage = try AuditLineSchema.usage(envelope)
+            let record = try AuditLineSchema.usage(envelope)
+            guard factIDs.insert(record.fact.id).inserted else { throw .duplicateFactID(record.fact.id.uuidString) }
+            usage = record
             usageLines += 1
         default:
             guard !firstInFile else { throw .fileMismatch("the first line of a file must be an open line") }

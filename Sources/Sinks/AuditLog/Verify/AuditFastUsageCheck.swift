@@ -1,3 +1,4 @@
+internal import Core
 internal import Hashing
 
 /// The verifier's fast path for a `usage` line in the middle of a chain: one
@@ -14,9 +15,11 @@ internal import Hashing
 enum AuditFastUsageCheck {
     /// Whether `line` (without its newline) is a valid `usage` line with `seq`
     /// `expectedSeq`, `prev_hash` equal to `previousHash` (64 hex bytes) and a
-    /// correct `hash`.
-    static func holds(_ line: UnsafeRawBufferPointer, expectedSeq: UInt64, previousHash: UnsafeRawBufferPointer) -> Bool
-    {
+    /// correct `hash`; `factID` gets the line's `fact_id` when it is.
+    static func holds(
+        _ line: UnsafeRawBufferPointer, expectedSeq: UInt64, previousHash: UnsafeRawBufferPointer,
+        factID: inout FactID
+    ) -> Bool {
         guard line.count > 75 + 2, previousHash.count == 64, let base = line.baseAddress else { return false }
         var s = Scan(
             position: base.assumingMemoryBound(to: UInt8.self),
@@ -25,7 +28,7 @@ enum AuditFastUsageCheck {
             s.literal(",\"kind\":\"usage\",\"prev_hash\":\""), s.equals(previousHash), s.literal("\""),
             s.literal(",\"pipeline\":"), s.string(),
             s.literal(",\"batch\":"), s.integer() != nil,
-            s.literal(",\"fact_id\":\""), s.uuid(), s.literal("\""),
+            s.literal(",\"fact_id\":\""), s.uuid(into: &factID), s.literal("\""),
             s.literal(",\"source\":"), s.string(),
             s.literal(",\"subject\":"), s.string(),
             s.literal(",\"metric\":"), s.string(),
@@ -206,17 +209,35 @@ enum AuditFastUsageCheck {
         }
 
         /// 8-4-4-4-12 lowercase hex.
-        mutating func uuid() -> Bool {
+        /// A lowercase 8-4-4-4-12 UUID, its 128 bits into `value`.
+        mutating func uuid(into value: inout FactID) -> Bool {
             guard end - position >= 36 else { return false }
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            var nibbles = 0
             for i in 0..<36 {
                 let c = position[i]
                 if i == 8 || i == 13 || i == 18 || i == 23 {
                     guard c == UInt8(ascii: "-") else { return false }
-                } else {
-                    guard Self.isDigit(c) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "f")) else { return false }
+                    continue
                 }
+                let nibble: UInt8
+                if Self.isDigit(c) {
+                    nibble = c &- 0x30
+                } else if c >= UInt8(ascii: "a") && c <= UInt8(ascii: "f") {
+                    nibble = c &- UInt8(ascii: "a") &+ 10
+                } else {
+                    return false
+                }
+                if nibbles < 16 {
+                    high = high << 4 | UInt64(nibble)
+                } else {
+                    low = low << 4 | UInt64(nibble)
+                }
+                nibbles += 1
             }
             position += 36
+            value = FactID(high: high, low: low)
             return true
         }
 

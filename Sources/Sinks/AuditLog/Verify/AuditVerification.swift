@@ -63,6 +63,9 @@ public struct AuditVerificationError: Error, Hashable, Sendable, CustomStringCon
         case hashMismatch(computed: String, stored: String)
         /// The file's name or `open` record does not match its place in the chain.
         case fileMismatch(String)
+        /// A `usage` line repeats the `fact_id` of an earlier one: the same fact
+        /// would be billed twice. Holds the id (the earlier line has the same text).
+        case duplicateFactID(String)
 
         public var description: String {
             switch self {
@@ -80,6 +83,8 @@ public struct AuditVerificationError: Error, Hashable, Sendable, CustomStringCon
             case .hashMismatch(let computed, let stored):
                 return "hash mismatch: computed \(computed), stored \(stored)"
             case .fileMismatch(let why): return "file mismatch: \(why)"
+            case .duplicateFactID(let id):
+                return "duplicate fact_id \(id): an earlier usage line has the same fact (it would be billed twice)"
             }
         }
     }
