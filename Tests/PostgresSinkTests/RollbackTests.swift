@@ -66,4 +66,24 @@ import Testing
             #expect(try await db.snapshot() == afterFirst)
         }
     }
+
+    @Test("a ledger far ahead of the state store is refused, not emptied: the state does not belong to it")
+    func foreignStateIsRefused() async throws {
+        try await TestDatabase.with { db in
+            let sink = db.sink()
+            for sequence: UInt64 in 1...4 {
+                try await sink.write(
+                    Fixtures.batch(
+                        [Fixtures.fact(subject: Int(sequence), minute: 1, quantity: sequence)], sequence: sequence))
+            }
+            let before = try await db.snapshot()
+            // A state file deleted or restored from an old backup says batch 1.
+            let error = await #expect(throws: PluginError.self) {
+                try await db.sink().open(pipeline: "main", lastCommittedSequence: 1)
+            }
+            #expect(error?.kind == .permanent)
+            #expect(error?.message.contains("does not belong") == true, "\(String(describing: error))")
+            #expect(try await db.snapshot() == before)
+        }
+    }
 }

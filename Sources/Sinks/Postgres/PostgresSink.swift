@@ -118,6 +118,8 @@ public final class PostgresSink: FactSink {
                         "batches": "\(result.batches)", "facts": "\(result.facts)", "totals": "\(result.totals)",
                     ])
             }
+        } catch let refusal as BatchRollback.Refusal {
+            throw PluginError(.permanent, component: component, refusal.description)
         } catch {
             throw PostgresErrorMapping.pluginError(
                 error, component: component, doing: "rolling back \(pipeline) to batch \(lastCommittedSequence)")

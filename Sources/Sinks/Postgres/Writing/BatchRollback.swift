@@ -31,6 +31,18 @@ struct BatchRollback {
 
     static let removedTable = "billing_rollback_totals"
 
+    /// The most batches a pipeline can have written past its committed one: it
+    /// writes a batch to every sink, commits it, and only then writes the next.
+    /// More than that means the state store and this ledger do not belong
+    /// together (a deleted or restored state file), and undoing them would
+    /// delete committed usage: refused, never done.
+    static let maximumUncommitted: Int64 = 2
+
+    /// Why a rollback is refused: permanent, an operator must look.
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+    }
+
     func rollBack(pipeline: String, after committed: UInt64, on connection: PostgresConnection) async throws
         -> LedgerRollbackResult
     {
@@ -41,6 +53,14 @@ struct BatchRollback {
         var batchCount: Int64 = 0
         for try await count in batches.decode(Int64.self) { batchCount = count }
         guard batchCount > 0 else { return LedgerRollbackResult(batches: 0, facts: 0, totals: 0) }
+        guard batchCount <= Self.maximumUncommitted else {
+            throw Refusal(
+                description:
+                    "the ledger holds \(batchCount) batches of pipeline \(pipeline) after batch \(committed), the last "
+                    + "one its state store committed; a pipeline never leaves more than \(Self.maximumUncommitted) "
+                    + "uncommitted, so the state does not belong to this ledger (a deleted or restored state?). "
+                    + "Nothing was removed: restore the matching state, or write to a new schema")
+        }
 
         try await connection.query(
             """
