@@ -164,13 +164,17 @@ public final class ConfigMap {
         guard let (text, line) = scalar(key, required: required, expecting: "an RFC 3339 timestamp") else {
             return nil
         }
-        guard let value = Timestamp(rfc3339: text) else {
+        do {
+            return try Timestamp.parse(rfc3339: text)
+        } catch .malformed {
             diagnostics.record(
                 path: childPath(key), line: line,
                 "expected an RFC 3339 timestamp such as 2026-11-01T00:00:00Z, found \"\(text)\"")
             return nil
+        } catch {
+            diagnostics.record(path: childPath(key), line: line, "\(error), found \"\(text)\"")
+            return nil
         }
-        return value
     }
 
     /// One of a fixed set of names; an unknown value lists the valid ones.

@@ -12,17 +12,40 @@ extension Timestamp {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`/`z` and a space separator accepted.
+    /// `nil` when malformed or beyond Int64 nanoseconds; `parse` says which.
     public init?(rfc3339 text: String) {
-        var text = text
-        let parsed = text.withUTF8 { Timestamp(rfc3339UTF8: UnsafeRawBufferPointer($0)) }
-        guard let parsed else { return nil }
+        guard let parsed = try? Timestamp.parse(rfc3339: text) else { return nil }
         self = parsed
     }
 
-    /// Parses RFC 3339 from raw UTF-8 bytes (the hot path of the wire decoders).
+    /// Parses RFC 3339 from raw UTF-8 bytes; `nil` when malformed or beyond Int64 nanoseconds.
     public init?(rfc3339UTF8 bytes: UnsafeRawBufferPointer) {
+        guard let parsed = try? Timestamp.parse(rfc3339UTF8: bytes) else { return nil }
+        self = parsed
+    }
+
+    /// Parses RFC 3339 text, saying what is wrong; with `acceptedOnly`, an instant
+    /// outside `acceptedRange` (years 1970…2261) is an error too.
+    public static func parse(rfc3339 text: String, acceptedOnly: Bool = false) throws(TimestampParseError)
+        -> Timestamp
+    {
+        var text = text
+        let result: Result<Timestamp, TimestampParseError> = text.withUTF8 { buffer in
+            do throws(TimestampParseError) {
+                return .success(try parse(rfc3339UTF8: UnsafeRawBufferPointer(buffer), acceptedOnly: acceptedOnly))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Parses RFC 3339 from raw UTF-8 bytes (the hot path of the wire decoders).
+    public static func parse(rfc3339UTF8 bytes: UnsafeRawBufferPointer, acceptedOnly: Bool = false)
+        throws(TimestampParseError) -> Timestamp
+    {
         let count = bytes.count
-        guard count >= 20 else { return nil }
+        guard count >= 20 else { throw .malformed }
         @inline(__always) func digit(_ i: Int) -> Int64? {
             let c = bytes[i]
             guard c >= 0x30, c <= 0x39 else { return nil }
@@ -43,10 +66,10 @@ extension Timestamp {
             let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"),
             let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
             let second = number(17, 2)
-        else { return nil }
+        else { throw .malformed }
         guard (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month),
             hour <= 23, minute <= 59, second <= 60
-        else { return nil }
+        else { throw .malformed }
         var index = 19
         var nanos: Int64 = 0
         if bytes[index] == UInt8(ascii: ".") {
@@ -57,12 +80,12 @@ extension Timestamp {
                 digits += 1
                 index += 1
             }
-            guard digits > 0 else { return nil }
+            guard digits > 0 else { throw .malformed }
             if digits < 9 {
                 for _ in digits..<9 { nanos *= 10 }
             }
         }
-        guard index < count else { return nil }
+        guard index < count else { throw .malformed }
         var offsetSeconds: Int64 = 0
         let zone = bytes[index]
         if zone == UInt8(ascii: "Z") || zone == UInt8(ascii: "z") {
@@ -70,21 +93,30 @@ extension Timestamp {
         } else if zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-") {
             guard index + 6 <= count, let oh = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
                 let om = number(index + 4, 2), oh <= 23, om <= 59
-            else { return nil }
+            else { throw .malformed }
             offsetSeconds = (oh * 3600 + om * 60) * (zone == UInt8(ascii: "+") ? 1 : -1)
             index += 6
         } else {
-            return nil
+            throw .malformed
         }
-        guard index == count else { return nil }
+        guard index == count else { throw .malformed }
+        // Four digits keep every intermediate below far from Int64's limits.
         let days = Self.daysFromCivil(year: year, month: month, day: day)
         // A leap second (:60) is folded onto the next second, as POSIX time does.
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         let (product, overflow) = seconds.multipliedReportingOverflow(by: Self.nanosecondsPerSecond)
-        guard !overflow else { return nil }
         let (total, overflow2) = product.addingReportingOverflow(nanos)
-        guard !overflow2 else { return nil }
-        self.init(nanosecondsSinceEpoch: total)
+        guard !overflow, !overflow2 else {
+            // The UTC year, as the instant's own year is what the ranges are about.
+            let (dq, dr) = seconds.quotientAndRemainder(dividingBy: 86_400)
+            throw .unrepresentable(year: civilFromDays(dr < 0 ? dq - 1 : dq).year)
+        }
+        let parsed = Timestamp(nanosecondsSinceEpoch: total)
+        if acceptedOnly, !parsed.isAccepted {
+            let (dq, dr) = seconds.quotientAndRemainder(dividingBy: 86_400)
+            throw .notAccepted(year: civilFromDays(dr < 0 ? dq - 1 : dq).year)
+        }
+        return parsed
     }
 
     /// Formats as RFC 3339 in UTC with a `Z` suffix.
@@ -175,5 +207,32 @@ extension Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+/// Why a text is not a timestamp the service takes: malformed, beyond what Int64
+/// nanoseconds hold, or outside the accepted years.
+///
+/// Exists so an error says what is wrong with a timestamp ("year 2262 is outside
+/// the accepted years 1970…2261") instead of calling a well-formed one "not RFC 3339".
+public enum TimestampParseError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Not `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, or a date that does not exist.
+    case malformed
+    /// Well-formed, but beyond 1677-09-21…2262-04-11, what Int64 nanoseconds hold; `year` in UTC.
+    case unrepresentable(year: Int64)
+    /// Well-formed and representable, but outside `Timestamp.acceptedYears`; `year` in UTC.
+    case notAccepted(year: Int64)
+
+    public var description: String {
+        let accepted = "\(Timestamp.acceptedYears.lowerBound)…\(Timestamp.acceptedYears.upperBound)"
+        switch self {
+        case .malformed:
+            return "not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.fraction] then Z or ±HH:MM)"
+        case .unrepresentable(let year):
+            return "year \(year) is outside the accepted years \(accepted) (and beyond 1677-09-21…2262-04-11, "
+                + "what nanosecond timestamps hold)"
+        case .notAccepted(let year):
+            return "year \(year) is outside the accepted years \(accepted)"
+        }
     }
 }

@@ -2,22 +2,51 @@
 ///
 /// Exists because billing needs exact, comparable, hashable times that keep the
 /// exporter's nanoseconds (`next_cursor` carries them) without `Date`'s binary
-/// floating point. Int64 nanoseconds cover the years 1678 to 2262.
+/// floating point. Int64 nanoseconds can hold 1677-09-21T00:12:43.145224192Z
+/// through 2262-04-11T23:47:16.854775807Z; every input the service takes is
+/// held to the narrower `acceptedRange` (years 1970…2261), so month ends,
+/// minute splits and window arithmetic on an accepted instant always fit.
+/// The arithmetic helpers below saturate at the Int64 bounds instead of trapping.
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var nanosecondsSinceEpoch: Int64
 
     public static let nanosecondsPerSecond: Int64 = 1_000_000_000
     public static let nanosecondsPerMinute: Int64 = 60_000_000_000
 
+    /// The calendar years (UTC) an observation, a fixture line, a pushed or pulled
+    /// snapshot or a configured start may fall in.
+    public static let acceptedYears: ClosedRange<Int64> = 1970...2261
+
+    /// `acceptedYears` as instants: 1970-01-01T00:00:00Z up to, not including,
+    /// 2262-01-01T00:00:00Z. The ~100 days left before Int64 nanoseconds end are
+    /// the margin for a month's end, a minute's end and a pull window's step.
+    public static let acceptedRange: Range<Timestamp> =
+        Timestamp(nanosecondsSinceEpoch: 0)..<Timestamp(nanosecondsSinceEpoch: 9_214_646_400 * nanosecondsPerSecond)
+
     @inlinable
     public init(nanosecondsSinceEpoch: Int64) {
         self.nanosecondsSinceEpoch = nanosecondsSinceEpoch
     }
 
+    /// Whole seconds since the epoch; saturates at the Int64 nanosecond bounds
+    /// (beyond years 1677…2262) instead of trapping.
     @inlinable
     public init(secondsSinceEpoch: Int64) {
-        self.nanosecondsSinceEpoch = secondsSinceEpoch * Self.nanosecondsPerSecond
+        let (product, overflow) = secondsSinceEpoch.multipliedReportingOverflow(by: Self.nanosecondsPerSecond)
+        self.nanosecondsSinceEpoch = overflow ? (secondsSinceEpoch < 0 ? .min : .max) : product
     }
+
+    /// Whole seconds since the epoch, or `nil` when Int64 nanoseconds cannot hold them.
+    @inlinable
+    public init?(exactlySecondsSinceEpoch seconds: Int64) {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: Self.nanosecondsPerSecond)
+        guard !overflow else { return nil }
+        self.nanosecondsSinceEpoch = product
+    }
+
+    /// Whether this instant is in `acceptedRange`.
+    @inlinable
+    public var isAccepted: Bool { Self.acceptedRange.contains(self) }
 
     /// Minute index since the epoch (floor division, so instants before 1970 work too).
     @inlinable
@@ -26,15 +55,18 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return r < 0 ? q - 1 : q
     }
 
-    /// The start of the UTC minute this instant falls in.
+    /// The start of the UTC minute this instant falls in (the earliest instant for
+    /// the partial minute before 1677-09-21T00:13:00Z).
     @inlinable
     public var minuteStart: Timestamp {
-        Timestamp(nanosecondsSinceEpoch: minuteIndex * Self.nanosecondsPerMinute)
+        Self.minuteStart(index: minuteIndex)
     }
 
+    /// The start of minute `index`; saturates at the Int64 nanosecond bounds.
     @inlinable
     public static func minuteStart(index: Int64) -> Timestamp {
-        Timestamp(nanosecondsSinceEpoch: index * nanosecondsPerMinute)
+        let (product, overflow) = index.multipliedReportingOverflow(by: nanosecondsPerMinute)
+        return Timestamp(nanosecondsSinceEpoch: overflow ? (index < 0 ? .min : .max) : product)
     }
 
     @inlinable
@@ -42,9 +74,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
     }
 
+    /// This instant moved by `nanoseconds`, saturating at the Int64 bounds: window
+    /// and cooldown arithmetic on a hostile cursor clamps instead of trapping.
     @inlinable
     public func adding(nanoseconds: Int64) -> Timestamp {
-        Timestamp(nanosecondsSinceEpoch: nanosecondsSinceEpoch + nanoseconds)
+        let (sum, overflow) = nanosecondsSinceEpoch.addingReportingOverflow(nanoseconds)
+        return Timestamp(nanosecondsSinceEpoch: overflow ? (nanoseconds < 0 ? .min : .max) : sum)
+    }
+
+    /// This instant moved by `nanoseconds`, or `nil` when Int64 nanoseconds cannot hold the result.
+    @inlinable
+    public func addingExactly(nanoseconds: Int64) -> Timestamp? {
+        let (sum, overflow) = nanosecondsSinceEpoch.addingReportingOverflow(nanoseconds)
+        return overflow ? nil : Timestamp(nanosecondsSinceEpoch: sum)
     }
 
     @inlinable
@@ -57,11 +99,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        guard let parsed = Timestamp(rfc3339: text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not an RFC 3339 timestamp: \(text)")
+        do {
+            self = try Timestamp.parse(rfc3339: text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(error): \(text)")
         }
-        self = parsed
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -71,10 +113,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 }
 
 extension Duration {
-    /// Whole nanoseconds of this duration (attoseconds truncated).
+    /// Whole nanoseconds of this duration (attoseconds truncated), saturating at
+    /// the Int64 bounds (a duration longer than ~292 years).
     @inlinable
     public var totalNanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = product.addingReportingOverflow(attoseconds / 1_000_000_000)
+        guard !overflow2 else { return seconds < 0 ? .min : .max }
+        return sum
     }
 }

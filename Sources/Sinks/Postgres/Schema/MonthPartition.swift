@@ -25,6 +25,8 @@ public struct MonthPartition: Sendable, Hashable, Comparable {
         self.init(year: civil.year, month: civil.month)
     }
 
+    /// The month's first instant; saturates beyond what Int64 nanoseconds hold
+    /// (only months outside `Timestamp.acceptedYears` come near), never traps.
     public var start: Timestamp { Self.firstInstant(year: year, month: month) }
     public var end: Timestamp { next.start }
 
@@ -47,11 +49,18 @@ public struct MonthPartition: Sendable, Hashable, Comparable {
         return Timestamp(secondsSinceEpoch: days * 86_400)
     }
 
+    /// `2026-11-01T00:00:00Z`: the month's first instant written from the calendar,
+    /// without nanosecond arithmetic, so any month has bounds text.
+    var boundText: String {
+        let m = month < 10 ? "0\(month)" : "\(month)"
+        return "\(year)-\(m)-01T00:00:00Z"
+    }
+
     /// The DDL; bounds are our own RFC 3339 text, so interpolating them is safe.
     func createStatement(in schema: LedgerSchema) -> String {
         """
         CREATE TABLE IF NOT EXISTS \(schema.table(tableName)) PARTITION OF \(schema.facts) \
-        FOR VALUES FROM ('\(start.rfc3339(fractionalDigits: .none))') TO ('\(end.rfc3339(fractionalDigits: .none))')
+        FOR VALUES FROM ('\(boundText)') TO ('\(next.boundText)')
         """
     }
 
