@@ -92,7 +92,7 @@ struct RandomJSONWriter {
         case 0: raw("null")
         case 1: raw(chance(50) ? "true" : "false")
         case 2: raw(["-12.5e+3", "0", "1E9", "-0.0001", "123456789012345678901234567890"][Int(rng.next() % 5)])
-        case 3: string(randomText())
+        case 3: string(randomText(controls: true))
         case 4: raw("\(rng.next() % 1000)")
         case 5: array(Int(rng.next() % 3)) { w, _ in w.junkValue(depth: depth + 1) }
         default:
@@ -105,11 +105,14 @@ struct RandomJSONWriter {
         }
     }
 
-    mutating func randomText(maxLength: Int = 12) -> String {
-        let pool: [String] = [
-            "a", "Z", "0", "-", "@", ".", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "ö", "ß", "€", "日本", "😀", "𝄞",
-            "\u{7f}", "\u{ffff}",
+    /// A random string; a label (the default) has no control characters (`LabelRules`),
+    /// a junk value may (`controls`).
+    mutating func randomText(maxLength: Int = 12, controls: Bool = false) -> String {
+        let labelPool: [String] = [
+            "a", "Z", "0", "-", "@", ".", " ", "\"", "\\", "/", "é", "ö", "ß", "€", "日本", "😀", "𝄞", "\u{a0}",
+            "\u{ffff}",
         ]
+        let pool = controls ? labelPool + ["\n", "\t", "\u{1}", "\u{7f}", "\u{85}"] : labelPool
         var s = ""
         for _ in 0..<Int(rng.next() % UInt64(maxLength + 1)) { s += pool[Int(rng.next() % UInt64(pool.count))] }
         return s

@@ -28,14 +28,15 @@ enum ReferenceDecoder {
     static func xraySnapshot(_ o: [String: Any]) throws -> XraySnapshot {
         guard let samples = o["samples"] as? [Any] else { throw Rejected("samples") }
         return XraySnapshot(
-            collectedAt: try time(o["collected_at"]), nodeID: try string(o["node_id"]), env: try string(o["env"]),
+            collectedAt: try time(o["collected_at"]), nodeID: try label(o["node_id"], 256),
+            env: try label(o["env"], 256),
             samples: try samples.map { any in
                 guard let s = any as? [String: Any] else { throw Rejected("sample") }
-                let uuid = try string(s["uuid"])
+                let uuid = try label(s["uuid"], 256)
                 guard !uuid.isEmpty else { throw Rejected("empty uuid") }
                 return XraySample(
-                    uuid: uuid, email: try s["email"].map(string) ?? "",
-                    inboundTag: try s["inbound_tag"].map(string) ?? "",
+                    uuid: uuid, email: try s["email"].map { try label($0, 256) } ?? "",
+                    inboundTag: try s["inbound_tag"].map { try label($0, 256) } ?? "",
                     uplinkBytesTotal: try counter(s["uplink_bytes_total"], allowString: false),
                     downlinkBytesTotal: try counter(s["downlink_bytes_total"], allowString: false))
             })
@@ -47,8 +48,8 @@ enum ReferenceDecoder {
             let v = d[snake] ?? d[camel]
             return v is NSNull ? nil : v
         }
-        let vm = try string(try field(o, "vm_id", "vmId"))
-        let customer = try string(try field(o, "customer_id", "customerId"))
+        let vm = try label(try field(o, "vm_id", "vmId"), 256)
+        let customer = try label(try field(o, "customer_id", "customerId"), 256)
         guard !vm.isEmpty, !customer.isEmpty else { throw Rejected("empty id") }
         let metrics = (o["metrics"] as? [Any]) ?? []
         return VMMetricsBatch(
@@ -70,18 +71,22 @@ enum ReferenceDecoder {
     }
 
     static func observation(_ o: [String: Any], source: String) throws -> Observation {
-        let subject = try string(o["subject"])
-        let metric = try string(o["metric"])
+        let subject = try label(o["subject"], 256)
+        let metric = try label(o["metric"], 128)
         guard !subject.isEmpty, !metric.isEmpty else { throw Rejected("empty") }
         var dimensions: [Core.Dimension] = []
         if let d = o["dimensions"], !(d is NSNull) {
             guard let map = d as? [String: Any] else { throw Rejected("dimensions") }
-            dimensions = try map.map { Core.Dimension($0.key, try string($0.value)) }
+            guard map.count <= 32 else { throw Rejected("too many dimensions") }
+            dimensions = try map.map {
+                guard !$0.key.isEmpty else { throw Rejected("empty dimension key") }
+                return Core.Dimension(try label($0.key, 64), try label($0.value, 256))
+            }
         }
         let value = try counter(o["value"], allowString: true)
         var key: String? = nil
         if let k = o["idempotency_key"], !(k is NSNull) {
-            key = try string(k)
+            key = try label(k, 256)
             guard key?.isEmpty == false else { throw Rejected("empty key") }
         }
         let kind = try string(o["kind"])
@@ -102,8 +107,22 @@ enum ReferenceDecoder {
         return s
     }
 
+    /// A label: at most `maximumBytes` of UTF-8, no C0/C1 control character nor DEL.
+    static func label(_ value: Any?, _ maximumBytes: Int) throws -> String {
+        let s = try string(value)
+        guard s.utf8.count <= maximumBytes else { throw Rejected("label too long") }
+        for scalar in s.unicodeScalars where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+            throw Rejected("control character in a label")
+        }
+        return s
+    }
+
+    /// A time in the accepted years, 1970-01-01T00:00:00Z up to 2262-01-01T00:00:00Z.
     static func time(_ value: Any?) throws -> Timestamp {
         guard let t = Timestamp(rfc3339: try string(value)) else { throw Rejected("time") }
+        guard t.nanosecondsSinceEpoch >= 0, t.nanosecondsSinceEpoch < 9_214_646_400 * 1_000_000_000 else {
+            throw Rejected("time outside 1970…2261")
+        }
         return t
     }
 

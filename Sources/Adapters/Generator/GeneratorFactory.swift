@@ -11,6 +11,7 @@ public struct GeneratorFactory: SourceFactory {
     public static let maxSubjects = 10_000_000
     public static let maxNodes = 100_000
     public static let maxVMs = 10_000_000
+    static let acceptedYears = "\(Timestamp.acceptedYears.lowerBound)…\(Timestamp.acceptedYears.upperBound)"
 
     public func makeSource(id: String, config: ConfigMap, context: PluginContext) -> (any ObservationSource)? {
         guard let (settings, metering) = Self.decode(config) else { return nil }
@@ -27,7 +28,13 @@ public struct GeneratorFactory: SourceFactory {
         if let subjects = config.integer("subjects", in: 1...maxSubjects) { settings.subjects = subjects }
         if let nodes = config.integer("nodes", in: 1...maxNodes) { settings.nodes = nodes }
         if let families = readFamilies(config) { settings.families = families }
-        if let start = config.timestamp("start") { settings.start = start }
+        if let start = config.timestamp("start") {
+            if start.isAccepted {
+                settings.start = start
+            } else {
+                config.problem("start", "must be in the accepted years \(acceptedYears) (UTC), found \(start)")
+            }
+        }
         if let interval = config.duration("interval", minimum: .seconds(1)) {
             if interval > .seconds(86_400) {
                 config.problem("interval", "must be at most 1d")
@@ -38,6 +45,10 @@ public struct GeneratorFactory: SourceFactory {
         if let duration = config.duration("duration") {
             if duration < settings.interval {
                 config.problem("duration", "must be at least the interval (\(settings.interval)): no tick would run")
+            } else if settings.start.adding(duration) >= Timestamp.acceptedRange.upperBound {
+                config.problem(
+                    "duration",
+                    "start + duration must end before \(Timestamp.acceptedRange.upperBound), the accepted years")
             } else {
                 settings.duration = duration
             }
@@ -47,7 +58,13 @@ public struct GeneratorFactory: SourceFactory {
             config.problem("vms_per_subject", "subjects × vms_per_subject must be at most \(maxVMs)")
         }
         if let env = config.string("env") {
-            if env.isEmpty { config.problem("env", "must not be empty") } else { settings.env = env }
+            if env.isEmpty {
+                config.problem("env", "must not be empty")
+            } else if let violation = LabelRules.violation(in: env, field: .dimensionValue) {
+                config.problem("env", "\(violation)")
+            } else {
+                settings.env = env
+            }
         }
         if let p = readProbability(config, "counter_reset") { settings.counterReset = p }
         if let p = readProbability(config, "duplicate") { settings.duplicate = p }

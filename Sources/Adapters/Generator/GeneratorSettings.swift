@@ -73,10 +73,12 @@ public struct GeneratorSettings: Hashable, Sendable {
     public var generatesVM: Bool { families.contains(.vm) }
 
     /// Simulated ticks of the run: `duration / interval` (whole intervals), or as many
-    /// as fit before the timestamp range ends when the duration is infinite.
+    /// as fit before the accepted years end (`Timestamp.acceptedRange`) when the
+    /// duration is infinite, so every tick's time is one an observation may have.
     public var tickCount: Int64 {
         let step = max(interval.totalNanoseconds, 1)
-        let fitting = (Int64.max - max(start.nanosecondsSinceEpoch, 0)) / step
+        let end = Timestamp.acceptedRange.upperBound.nanosecondsSinceEpoch
+        let fitting = max(end - 1 - max(start.nanosecondsSinceEpoch, 0), 0) / step
         guard let duration else { return fitting }
         return min(duration.totalNanoseconds / step, fitting)
     }

@@ -137,12 +137,14 @@ struct JSONScanner {
         index &+= 1
         var escapes = false
         var nonASCII = false
+        var control = false
         while index < bytes.count {
             skipPlainASCII()
             guard index < bytes.count else { break }
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
-                let raw = JSONRawString(start: open &+ 1, end: index, hasEscapes: escapes, isASCII: !nonASCII)
+                let raw = JSONRawString(
+                    start: open &+ 1, end: index, hasEscapes: escapes, isASCII: !nonASCII, hasControl: control)
                 index &+= 1
                 if nonASCII, !UTF8Validation.isValid(bytes, from: raw.start, to: raw.end) {
                     throw error("invalid UTF-8 in a string", at: open)
@@ -180,13 +182,19 @@ struct JSONScanner {
                 continue
             }
             if c < 0x20 { throw error("control character in a string (must be escaped)") }
-            if c >= 0x80 { nonASCII = true }
+            if c >= 0x80 {
+                nonASCII = true
+                // A C1 control (C2 80…C2 9F) is valid UTF-8 but no label may hold it (LabelRules).
+                if index &+ 1 < bytes.count, LabelRules.isC1Control(lead: c, next: bytes[index &+ 1]) { control = true }
+            } else if c == 0x7F {
+                control = true
+            }
             index &+= 1
         }
         throw error("truncated: unterminated string", at: open)
     }
 
-    /// Advances over printable ASCII other than `"` and `\\`, eight bytes at a time
+    /// Advances over printable ASCII other than `"`, `\\` and DEL, eight bytes at a time
     /// (SWAR: each test below is exact for "some byte of the word matches").
     @inline(__always)
     private mutating func skipPlainASCII() {
@@ -196,12 +204,14 @@ struct JSONScanner {
         let quotes = ones &* 0x22
         let backslashes = ones &* 0x5C
         let controls = ones &* 0x20
+        let deletes = ones &* 0x7F
         while index &+ 8 <= bytes.count {
             let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             let q = word ^ quotes
             let b = word ^ backslashes
+            let d = word ^ deletes
             let special =
-                ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((word &- controls) & ~word) | word
+                ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((d &- ones) & ~d) | ((word &- controls) & ~word) | word
             if special & highs != 0 { return }
             index &+= 8
         }
@@ -219,6 +229,64 @@ struct JSONScanner {
     mutating func readOptionalString() throws(WireFormatError) -> String? {
         if consumeNull() { return nil }
         return try readString()
+    }
+
+    /// Reads a string value held to `LabelRules` for `field` (length, no control
+    /// characters), using what `scanString` saw instead of scanning it again.
+    mutating func readLabel(_ field: LabelField) throws(WireFormatError) -> String {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string") }
+        let raw = try scanString()
+        return try label(raw, field)
+    }
+
+    /// A label, or `nil` for `null`.
+    mutating func readOptionalLabel(_ field: LabelField) throws(WireFormatError) -> String? {
+        if consumeNull() { return nil }
+        return try readLabel(field)
+    }
+
+    /// Checks a scanned string against `LabelRules` without keeping it.
+    mutating func skipLabel(_ field: LabelField) throws(WireFormatError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string") }
+        let raw = try scanString()
+        if raw.hasEscapes {
+            let text = try unescaped(raw)
+            if let violation = text.withUnsafeBytes({ LabelRules.violation(in: $0, field: field) }) {
+                throw error(violation.description, at: raw.start &- 1)
+            }
+        } else {
+            try checkPlainLabel(raw, field)
+        }
+    }
+
+    /// Materializes a scanned string that must follow `LabelRules` for `field`.
+    func label(_ raw: JSONRawString, _ field: LabelField) throws(WireFormatError) -> String {
+        if raw.hasEscapes {
+            // Escapes are rare: check the resolved bytes (a \u0000 becomes a NUL only here).
+            let text = try unescaped(raw)
+            if let violation = text.withUnsafeBytes({ LabelRules.violation(in: $0, field: field) }) {
+                throw error(violation.description, at: raw.start &- 1)
+            }
+            return String(decoding: text, as: UTF8.self)
+        }
+        try checkPlainLabel(raw, field)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.end]), as: UTF8.self)
+    }
+
+    /// The rules for a string without escapes: its length, and the control flag the scan set.
+    @inline(__always)
+    private func checkPlainLabel(_ raw: JSONRawString, _ field: LabelField) throws(WireFormatError) {
+        let length = raw.end &- raw.start
+        guard length <= field.maximumBytes, !raw.hasControl else {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.end])
+            let violation = LabelRules.violation(in: slice, field: field) ?? .tooLong(field: field, bytes: length)
+            if case .controlCharacter(_, _, let offset) = violation {
+                throw error(violation.description, at: raw.start &+ offset)
+            }
+            throw error(violation.description, at: raw.start &- 1)
+        }
     }
 
     /// Materializes a scanned string: escapes resolved, surrogate pairs joined.
@@ -394,15 +462,27 @@ struct JSONScanner {
             throw unexpected(expecting: "an RFC 3339 timestamp string")
         }
         let raw = try scanString()
-        let parsed: Timestamp?
+        let parsed: Result<Timestamp, TimestampParseError>
         if raw.hasEscapes {
             let text = try unescaped(raw)
-            parsed = text.withUnsafeBytes { Timestamp(rfc3339UTF8: $0) }
+            parsed = text.withUnsafeBytes { Self.acceptedTimestamp($0) }
         } else {
-            parsed = Timestamp(rfc3339UTF8: UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.end]))
+            parsed = Self.acceptedTimestamp(UnsafeRawBufferPointer(rebasing: bytes[raw.start..<raw.end]))
         }
-        guard let parsed else { throw error("not an RFC 3339 timestamp", at: start) }
-        return parsed
+        switch parsed {
+        case .success(let time): return time
+        case .failure(let failure): throw error(failure.description, at: start)
+        }
+    }
+
+    /// A timestamp in `Timestamp.acceptedRange`, or why not.
+    @inline(__always)
+    private static func acceptedTimestamp(_ bytes: UnsafeRawBufferPointer) -> Result<Timestamp, TimestampParseError> {
+        do throws(TimestampParseError) {
+            return .success(try Timestamp.parse(rfc3339UTF8: bytes, acceptedOnly: true))
+        } catch {
+            return .failure(error)
+        }
     }
 
     // MARK: Skipping
@@ -471,6 +551,8 @@ struct JSONRawString {
     var end: Int
     var hasEscapes: Bool
     var isASCII: Bool
+    /// A DEL or a C1 control was seen (C0 controls must be escaped, so they only appear through escapes).
+    var hasControl: Bool
 }
 
 /// A fixed set of object keys a decoder recognizes, each mapped to a field number

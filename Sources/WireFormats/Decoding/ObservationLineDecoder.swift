@@ -51,7 +51,9 @@ public enum ObservationLineDecoder {
             switch field {
             case 0, 1:
                 let start = s.index
-                let text = try inField(name) { () throws(WireFormatError) in try s.readString() }
+                let text = try inField(name) { () throws(WireFormatError) in
+                    try s.readLabel(field == 0 ? .subject : .metric)
+                }
                 guard !text.isEmpty else { throw s.error("must not be empty", at: start).within(name) }
                 if field == 0 { subject = text } else { metric = text }
             case 2:
@@ -66,7 +68,9 @@ public enum ObservationLineDecoder {
             default:
                 s.skipWhitespace()
                 idempotencyStart = s.index
-                idempotencyKey = try inField(name) { () throws(WireFormatError) in try s.readOptionalString() }
+                idempotencyKey = try inField(name) { () throws(WireFormatError) in
+                    try s.readOptionalLabel(.idempotencyKey)
+                }
                 if idempotencyKey?.isEmpty == true {
                     throw s.error("must not be empty", at: idempotencyStart).within(name)
                 }
@@ -93,17 +97,23 @@ public enum ObservationLineDecoder {
             time: time, value: observed)
     }
 
-    /// An object of string values; a key given twice is an error.
+    /// An object of string values; a key given twice is an error. Keys and values
+    /// are labels (`LabelRules`); at most `LabelRules.maximumDimensions` of them.
     private static func decodeDimensions(_ s: inout JSONScanner) throws(WireFormatError) -> [Dimension] {
+        let objectStart = s.index
         try s.beginObject()
         var out: [Dimension] = []
         var first = true
         while let rawKey = try s.nextKey(first: &first) {
-            let key = try s.string(rawKey)
+            let key = try s.label(rawKey, .dimensionKey)
+            guard !key.isEmpty else { throw s.error("a dimension key must not be empty", at: rawKey.start - 1) }
             if out.contains(where: { $0.key == key }) {
                 throw s.error("duplicate key", at: rawKey.start - 1).within(key)
             }
-            let value = try inField(key) { () throws(WireFormatError) in try s.readString() }
+            guard out.count < LabelRules.maximumDimensions else {
+                throw s.error(LabelViolation.tooManyDimensions(count: out.count + 1).description, at: objectStart)
+            }
+            let value = try inField(key) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
             out.append(Dimension(key, value))
         }
         return out

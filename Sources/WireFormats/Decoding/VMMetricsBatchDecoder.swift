@@ -7,7 +7,9 @@ public import Core
 /// Counters are int64 as a JSON number or a decimal string, 0...Int64.max. As in
 /// proto3, an absent or `null` counter is 0 and an absent `metrics` is empty.
 /// `vm_id` and `customer_id` are required and non-empty (usage without a billed
-/// party cannot be billed); each sample's `timestamp` is required.
+/// party cannot be billed) labels (`LabelRules`: customer_id as a subject, vm_id
+/// as a dimension value); each sample's `timestamp` is required and in
+/// `Timestamp.acceptedRange`.
 public enum VMMetricsBatchDecoder {
     /// Decodes one request object (a whole document: trailing bytes are an error).
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireFormatError) -> VMMetricsBatch {
@@ -72,7 +74,10 @@ public enum VMMetricsBatchDecoder {
             switch field {
             case 0, 1:
                 let start = s.index
-                let value = try inField(name) { () throws(WireFormatError) in try s.readOptionalString() } ?? ""
+                let value =
+                    try inField(name) { () throws(WireFormatError) in
+                        try s.readOptionalLabel(field == 1 ? .subject : .dimensionValue)
+                    } ?? ""
                 guard !value.isEmpty else { throw s.error("must not be empty", at: start).within(name) }
                 if field == 0 { vmID = value } else { customerID = value }
             default:

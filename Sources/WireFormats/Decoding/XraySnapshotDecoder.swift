@@ -5,7 +5,9 @@ public import Core
 ///
 /// Required: `collected_at`, `node_id`, `env`, `samples`; per sample `uuid`
 /// (non-empty), `uplink_bytes_total`, `downlink_bytes_total` (JSON integers,
-/// 0...Int64.max). `email` and `inbound_tag` default to "" when absent. Keys may
+/// 0...Int64.max). `email` and `inbound_tag` default to "" when absent. Every
+/// string is a label held to `LabelRules` (uuid as a subject, the others as
+/// dimension values); `collected_at` must be in `Timestamp.acceptedRange`. Keys may
 /// come in any order; unknown keys are skipped; a known key given twice is an error.
 public enum XraySnapshotDecoder {
     /// Decodes one snapshot object (a whole document: trailing bytes are an error).
@@ -86,8 +88,8 @@ public enum XraySnapshotDecoder {
             guard seen & (1 << field) == 0 else { throw s.error("duplicate key", at: key.start - 1).within(name) }
             seen |= 1 << field
             switch field {
-            case 0: nodeID = try inField(name) { () throws(WireFormatError) in try s.readString() }
-            case 1: env = try inField(name) { () throws(WireFormatError) in try s.readString() }
+            case 0: nodeID = try inField(name) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
+            case 1: env = try inField(name) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
             case 2:
                 snapshots = try inField(name) { () throws(WireFormatError) -> [XraySnapshot] in
                     try s.beginArray()
@@ -148,8 +150,8 @@ public enum XraySnapshotDecoder {
             seen |= 1 << field
             switch field {
             case 0: collectedAt = try inField(name) { () throws(WireFormatError) in try s.readTimestamp() }
-            case 1: nodeID = try inField(name) { () throws(WireFormatError) in try s.readString() }
-            case 2: env = try inField(name) { () throws(WireFormatError) in try s.readString() }
+            case 1: nodeID = try inField(name) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
+            case 2: env = try inField(name) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
             default:
                 samples = try inField(name) { () throws(WireFormatError) -> [XraySample] in
                     try s.beginArray()
@@ -194,23 +196,17 @@ public enum XraySnapshotDecoder {
             switch field {
             case 0:
                 let start = s.index
-                let value = try inField(name) { () throws(WireFormatError) in try s.readString() }
+                let value = try inField(name) { () throws(WireFormatError) in try s.readLabel(.subject) }
                 guard !value.isEmpty else { throw s.error("must not be empty", at: start).within(name) }
                 uuid = value
             case 1:
+                // Held to the label rules whether kept or not, so both paths accept the same input.
                 if keepEmail {
-                    email = try inField(name) { () throws(WireFormatError) in try s.readString() }
+                    email = try inField(name) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
                 } else {
-                    try inField(name) { () throws(WireFormatError) in
-                        s.skipWhitespace()
-                        guard s.index < s.bytes.count, s.bytes[s.index] == UInt8(ascii: "\"") else {
-                            throw s.unexpected(expecting: "a string")
-                        }
-                        let raw = try s.scanString()
-                        if raw.hasEscapes { _ = try s.unescaped(raw) }  // surrogate errors, as when kept
-                    }
+                    try inField(name) { () throws(WireFormatError) in try s.skipLabel(.dimensionValue) }
                 }
-            case 2: inboundTag = try inField(name) { () throws(WireFormatError) in try s.readString() }
+            case 2: inboundTag = try inField(name) { () throws(WireFormatError) in try s.readLabel(.dimensionValue) }
             case 3: uplink = try inField(name) { () throws(WireFormatError) in try s.readCounter(allowString: false) }
             default:
                 downlink = try inField(name) { () throws(WireFormatError) in try s.readCounter(allowString: false) }
