@@ -26,6 +26,8 @@ public struct APIServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let ledgers: [LedgerHandle]
     let logger: Logger
+    /// How long a push waits for its commit (`service.push_commit_timeout`).
+    var pushCommitTimeout: Duration = .seconds(10)
 
     /// The router serving `routes` (all of them, or the API and probe halves
     /// when probes have their own listener).

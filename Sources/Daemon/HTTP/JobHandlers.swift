@@ -44,7 +44,8 @@ extension APIServer {
     }
 
     /// Push ingest: the whole body is decoded first (413 over the source's limit,
-    /// 422 with the first bad position), then applied as one batch; 200 with the job result.
+    /// 422 with the first bad position), then applied as one batch; 200 with the job result,
+    /// or 503 with `Retry-After` when it was not committed within `service.push_commit_timeout`.
     func ingest(_ request: Request) async -> Response {
         let started = roster.clock.now()
         let source: DaemonSource
@@ -90,7 +91,7 @@ extension APIServer {
             return JSONResponse.make(job)
         }
         do {
-            let outcome = try await engine.submit(batch, from: source.id)
+            let outcome = try await engine.submit(batch, from: source.id, within: pushCommitTimeout)
             // Late data is answered 200 with its count (a resent body's earlier
             // snapshots are late too, and refusing those would make a retry fail).
             roster.countLate(outcome.stats.late, of: source.id)
@@ -120,9 +121,16 @@ extension APIServer {
             logger.error("push failed; nothing of it was committed", metadata: ["error": "\(error)"])
             let retryable =
                 (error as? PluginError)?.isRetryable == true || (error as? DaemonError)?.kind == .unavailable
-            return JSONResponse.make(job, status: retryable ? .serviceUnavailable : .internalServerError)
+            guard retryable else { return JSONResponse.make(job, status: .internalServerError) }
+            var response = JSONResponse.make(job, status: .serviceUnavailable)
+            response.headers[.retryAfter] = "\(Self.retryAfterSeconds)"
+            return response
         }
     }
+
+    /// The `Retry-After` of a push answered 503 (nothing of it was committed, or
+    /// not yet): long enough for a database restart, short enough not to build a backlog.
+    static let retryAfterSeconds = 5
 
     /// 413 or 422 with a job result whose error names the position; nothing was applied.
     private func refused(_ rejection: XrayPushRejection, source: DaemonSource, started: Timestamp) -> Response {

@@ -76,7 +76,7 @@ public struct BillingDaemon: Sendable {
         self.scheduler = CollectionScheduler(roster: roster, jitterPercent: settings.jitterPercent, logger: logger)
         self.api = APIServer(
             roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
-            ledgers: ledgers, logger: logger)
+            ledgers: ledgers, logger: logger, pushCommitTimeout: settings.pushCommitTimeout)
     }
 
     /// The services in start order; `onListening` learns each bound port (port 0: chosen by the system).

@@ -42,6 +42,11 @@ public struct ServiceSettings: Sendable, Hashable {
     public var collectInterval: Duration
     /// Up to this fraction (in percent) of the interval is added at random, so sources spread out.
     public var jitterPercent: Int
+    /// How long a push waits for its batch to be committed before it is
+    /// answered 503 with `Retry-After` (the database may be down); the batch,
+    /// if it was not started yet, is dropped, and a retry of the same body is
+    /// replay-safe either way.
+    public var pushCommitTimeout: Duration = .seconds(10)
 
     public init(
         host: String = "127.0.0.1", port: Int = 3020, probeHost: String? = nil, probePort: Int? = nil,
@@ -81,6 +86,8 @@ public struct ServiceSettings: Sendable, Hashable {
         settings.shutdownGrace = map.duration("shutdown_grace", minimum: .seconds(1)) ?? settings.shutdownGrace
         settings.collectInterval = map.duration("collect_interval", minimum: .seconds(1)) ?? settings.collectInterval
         settings.jitterPercent = map.integer("jitter_percent", in: 0...100) ?? settings.jitterPercent
+        settings.pushCommitTimeout =
+            map.duration("push_commit_timeout", minimum: .milliseconds(100)) ?? settings.pushCommitTimeout
         var seen: [String: String] = [:]
         for (path, node) in map.list("tokens") ?? [] {
             let entry = ConfigMap(node, path: path, diagnostics: map.diagnostics)
