@@ -40,7 +40,9 @@ import YAMLConfig
         #expect(made.settings.batchSize == 5000)
         #expect(
             made.metering
-                == MeteringOptions(initialSync: .baseline, expectedInterval: .seconds(60), gapAttribution: .end))
+                == MeteringOptions(
+                    initialSync: .baseline, expectedInterval: .seconds(60), gapAttribution: .end,
+                    window: FileReplaySettings.defaultWindow))
     }
 
     @Test func defaults() throws {
@@ -54,7 +56,7 @@ import YAMLConfig
                     path: "/data/in/", format: .observations, onError: .fail,
                     deadLetterPath: "/data/in.dead-letter.jsonl",
                     batchSize: 20_000))
-        #expect(made.metering == MeteringOptions())
+        #expect(made.metering == MeteringOptions(window: FileReplaySettings.defaultWindow))
     }
 
     @Test func unknownFormatListsTheValidOnes() throws {
@@ -72,7 +74,7 @@ import YAMLConfig
         #expect(
             problems.map(\.description) == [
                 "sources.fixtures.format (line 5): unknown value \"xray\" (valid: xray_snapshots, vm_metrics, observations)",
-                "sources.fixtures.colour (line 7): unknown key (valid: type, path, format, on_error, dead_letter, batch_size, initial_sync, expected_interval, attribute)",
+                "sources.fixtures.colour (line 7): unknown key (valid: type, path, format, on_error, dead_letter, batch_size, initial_sync, expected_interval, attribute, max_future_skew, max_age)",
             ])
     }
 

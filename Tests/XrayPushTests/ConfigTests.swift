@@ -36,6 +36,7 @@ struct ConfigTests {
         #expect(push.settings.allowedNodeIDs == ["edge-1", "edge-2"])
         #expect(push.metering.initialSync == .baseline)
         #expect(push.metering.expectedInterval == .seconds(60))
+        #expect(push.metering.window == XrayPushSettings.defaultWindow)
     }
 
     @Test("defaults: 32 MiB, any env, any node")

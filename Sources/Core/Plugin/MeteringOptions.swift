@@ -44,12 +44,12 @@ public struct MeteringOptions: Hashable, Sendable {
     /// source type's default clock window, which `max_future_skew`/`max_age` override.
     public static func read(from map: ConfigMap, window: ObservationWindow = .unbounded) -> MeteringOptions {
         var options = MeteringOptions()
-        options.window = ObservationWindow.read(from: map, defaults: window)
         if let sync = map.enumeration("initial_sync", of: InitialSync.self) { options.initialSync = sync }
         if let interval = map.duration("expected_interval") { options.expectedInterval = interval }
         if let attribution = map.enumeration("attribute", of: GapAttribution.self) {
             options.gapAttribution = attribution
         }
+        options.window = ObservationWindow.read(from: map, defaults: window)
         return options
     }
 }

@@ -50,17 +50,40 @@ extension APIServer {
             }
         }
 
+        /// Whether this process writes the pipeline (`holder`) or stands by for another (`standby`).
+        struct Pipeline: Encodable {
+            var pipeline: String
+            var role: String
+            var ready: Bool
+            /// The process holding the pipeline's lock (this one when `role` is `holder`);
+            /// null when the pipeline has no shared database or the holder is not known yet.
+            var holder: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(pipeline, forKey: .pipeline)
+                try c.encode(role, forKey: .role)
+                try c.encode(ready, forKey: .ready)
+                try c.encode(holder, forKey: .holder)
+            }
+
+            enum CodingKeys: String, CodingKey { case pipeline, role, ready, holder }
+        }
+
         var lastJob: JobResult?
+        var pipelines: [Pipeline] = []
         var sources: [Source]
 
         enum CodingKeys: String, CodingKey {
             case lastJob = "last_job"
+            case pipelines
             case sources
         }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(lastJob, forKey: .lastJob)
+            try c.encode(pipelines, forKey: .pipelines)
             try c.encode(sources, forKey: .sources)
         }
     }
@@ -77,7 +100,17 @@ extension APIServer {
                 lastError: state.lastError, consecutiveFailures: state.consecutiveFailures,
                 lateObservations: roster.lateObservations(of: source.id))
         }
-        return JSONResponse.make(StatusBody(lastJob: roster.lastJob, sources: sources))
+        let pipelines = roster.engines.map { engine -> StatusBody.Pipeline in
+            let role = engine.role
+            var holder: String?
+            switch role {
+            case .standby(let other): holder = other.description
+            case .holder where engine.lock.guardsAnything: holder = ConnectionIdentity.applicationName
+            case .holder, .claiming: holder = nil
+            }
+            return StatusBody.Pipeline(pipeline: engine.id, role: role.name, ready: engine.isReady, holder: holder)
+        }
+        return JSONResponse.make(StatusBody(lastJob: roster.lastJob, pipelines: pipelines, sources: sources))
     }
 
     /// `?subject=&metric=&from=&to=&granularity=` over the ledger's minute totals

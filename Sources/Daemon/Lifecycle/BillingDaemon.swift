@@ -56,13 +56,18 @@ public struct BillingDaemon: Sendable {
                     LedgerHandle(
                         sinkID: sink.id, pipeline: pipeline.id, database: try sink.database()))
             }
+            // One process writes a pipeline of a shared ledger at a time (docs/operations.md).
+            let lock = PipelineLock(pipeline: pipeline)
             var instrumented = pipeline
-            instrumented.sinks = pipeline.sinks.map { InstrumentedSink(base: $0, metrics: metrics) }
+            instrumented.sinks = pipeline.sinks.map {
+                InstrumentedSink(base: LockedSink(base: $0, lock: lock), metrics: metrics)
+            }
             let committer = BatchCommitter(
                 pipeline: instrumented, store: store, rater: rater, clock: context.clock,
                 retry: RetryPolicy(maximumAttempts: 3), countsMinutes: true)
             engines.append(
-                PipelineEngine(committer: committer, sources: pipeline.sources, logger: logger, metrics: metrics))
+                PipelineEngine(
+                    committer: committer, sources: pipeline.sources, logger: logger, metrics: metrics, lock: lock))
             for source in pipeline.sources {
                 sources.append(
                     DaemonSource(
