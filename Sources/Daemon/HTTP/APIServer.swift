@@ -17,7 +17,8 @@ public struct LedgerHandle: Sendable {
 }
 
 /// The daemon's HTTP API: builds the routers of `APIRoute.all`, each handler
-/// wrapped with bearer auth (by the route's scope) and request metrics.
+/// wrapped with bearer auth (by the route's scope) and request metrics; a
+/// known path asked with another method answers 405 (`MethodGuard`).
 public struct APIServer: Sendable {
     let roster: SourceRoster
     let scheduler: CollectionScheduler
@@ -33,6 +34,7 @@ public struct APIServer: Sendable {
     /// when probes have their own listener).
     public func router(for routes: [APIRoute]) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: MethodGuard(routes: routes, metrics: metrics))
         for route in routes {
             let handler = wrap(route, handler(for: route))
             switch route.method {

@@ -43,10 +43,12 @@ extension APIServer {
         return only
     }
 
-    /// Push ingest: the whole body is decoded first (413 over the source's limit,
+    /// Push ingest: 415 for a body that is not JSON or NDJSON (`PushContentType`);
+    /// the whole body is decoded first (413 over the source's limit,
     /// 422 with the first bad position), then applied as one batch; 200 with the job result,
     /// or 503 with `Retry-After` when it was not committed within `service.push_commit_timeout`.
     func ingest(_ request: Request) async -> Response {
+        if let refusal = PushContentType.refusal(request.headers[.contentType]) { return refusal }
         let started = roster.clock.now()
         let source: DaemonSource
         let push: XrayPushSource

@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import PostgresSink
 
-/// `GET /v1/status` and `GET /v1/usage`.
+/// `GET /v1/status` (`GET /v1/usage` is in UsageHandler.swift).
 extension APIServer {
     struct StatusBody: Encodable {
         struct Source: Encodable {
@@ -111,42 +111,5 @@ extension APIServer {
             return StatusBody.Pipeline(pipeline: engine.id, role: role.name, ready: engine.isReady, holder: holder)
         }
         return JSONResponse.make(StatusBody(lastJob: roster.lastJob, pipelines: pipelines, sources: sources))
-    }
-
-    /// `?subject=&metric=&from=&to=&granularity=` over the ledger's minute totals
-    /// (the engine of `billing-service usage`); `from`/`to` RFC 3339, required.
-    func usage(_ request: Request) async -> Response {
-        let query = request.uri.queryParameters
-        guard let ledger = ledgers.first else {
-            return JSONResponse.error(
-                .notFound, code: "no_ledger", "no postgres sink is configured: usage needs the ledger")
-        }
-        guard let fromText = query["from"].map(String.init), let from = Timestamp(rfc3339: fromText) else {
-            return JSONResponse.error(.badRequest, code: "bad_request", "from: an RFC 3339 timestamp is required")
-        }
-        guard let toText = query["to"].map(String.init), let to = Timestamp(rfc3339: toText) else {
-            return JSONResponse.error(.badRequest, code: "bad_request", "to: an RFC 3339 timestamp is required")
-        }
-        guard from < to else { return JSONResponse.error(.badRequest, code: "bad_request", "from must be before to") }
-        var granularity = UsageGranularity.hour
-        if let text = query["granularity"].map(String.init) {
-            guard let parsed = UsageGranularity(rawValue: text) else {
-                let valid = UsageGranularity.allCases.map(\.rawValue).joined(separator: ", ")
-                return JSONResponse.error(
-                    .badRequest, code: "bad_request", "granularity: unknown \"\(text)\" (valid: \(valid))")
-            }
-            granularity = parsed
-        }
-        let usageQuery = UsageQuery(
-            subject: query["subject"].map(String.init), metric: query["metric"].map(String.init), from: from, to: to,
-            granularity: granularity)
-        do {
-            let rows = try await UsageQueryEngine(database: ledger.database).run(usageQuery)
-            return JSONResponse.bytes(UsageReport.jsonBytes(rows))
-        } catch let error as PluginError where error.isRetryable {
-            return JSONResponse.error(.serviceUnavailable, code: "unavailable", error.description)
-        } catch {
-            return JSONResponse.error(.internalServerError, code: "internal", "\(error)")
-        }
     }
 }

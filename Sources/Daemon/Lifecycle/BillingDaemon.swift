@@ -124,8 +124,15 @@ public struct BillingDaemon: Sendable {
         onListening: @escaping @Sendable (Listener, Int) async -> Void
     ) -> some Service {
         let logger = logger
+        let settings = settings
+        let counter = ConnectionCounter(limit: settings.maxConnections)
         return Application(
             router: api.router(for: routes),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        ConnectionGuard(settings: settings, counter: counter, logger: logger)
+                    ])),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "billing-service"),
             onServerRunning: { channel in

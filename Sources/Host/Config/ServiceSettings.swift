@@ -47,6 +47,15 @@ public struct ServiceSettings: Sendable, Hashable {
     /// if it was not started yet, is dropped, and a retry of the same body is
     /// replay-safe either way.
     public var pushCommitTimeout: Duration = .seconds(10)
+    /// A connection must deliver a complete request head within this of opening
+    /// (or of its first byte after a keep-alive pause); then it is closed.
+    public var headerTimeout: Duration = .seconds(10)
+    /// A request body must be complete within this of its head.
+    public var bodyTimeout: Duration = .seconds(60)
+    /// A kept-alive connection with no request in progress is closed after this.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Connections open at once per listener; one more is answered 503 and closed.
+    public var maxConnections: Int = 512
 
     public init(
         host: String = "127.0.0.1", port: Int = 3020, probeHost: String? = nil, probePort: Int? = nil,
@@ -88,6 +97,10 @@ public struct ServiceSettings: Sendable, Hashable {
         settings.jitterPercent = map.integer("jitter_percent", in: 0...100) ?? settings.jitterPercent
         settings.pushCommitTimeout =
             map.duration("push_commit_timeout", minimum: .milliseconds(100)) ?? settings.pushCommitTimeout
+        settings.headerTimeout = map.duration("header_timeout", minimum: .milliseconds(100)) ?? settings.headerTimeout
+        settings.bodyTimeout = map.duration("body_timeout", minimum: .milliseconds(100)) ?? settings.bodyTimeout
+        settings.idleTimeout = map.duration("idle_timeout", minimum: .milliseconds(100)) ?? settings.idleTimeout
+        settings.maxConnections = map.integer("max_connections", in: 1...1_000_000) ?? settings.maxConnections
         var seen: [String: String] = [:]
         for (path, node) in map.list("tokens") ?? [] {
             let entry = ConfigMap(node, path: path, diagnostics: map.diagnostics)
