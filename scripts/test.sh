@@ -11,6 +11,16 @@
 # Tests that kill a server mid-write make their own cluster with
 # scripts/pg-server.sh (BILLING_TEST_PGSERVER names it), so they never
 # disturb the shared one.
+#
+# Also exports BILLING_TEST_VENV, the Python environment with schemathesis
+# (scripts/python-env.sh, .venv-test/), for SchemathesisTests.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# SchemathesisTests runs schemathesis from this virtual environment (made on the
+# first run by scripts/python-env.sh, then reused); a BILLING_TEST_VENV already
+# set is used as it is.
+if [[ -z "${BILLING_TEST_VENV:-}" ]]; then
+    BILLING_TEST_VENV=$("$root/scripts/python-env.sh")
+fi
+export BILLING_TEST_VENV
 exec "$root/scripts/with-postgres.sh" swift test "$@"
