@@ -139,9 +139,9 @@ public final class LedgerDatabase: Sendable {
                                     })
                                 return try await body(connection)
                             }
-                            call.finish(.success(result))
+                            call.finish(.success(result), fromWork: true)
                         } catch {
-                            call.finish(.failure(error))
+                            call.finish(.failure(error), fromWork: true)
                         }
                     })
                 call.setTimer(
@@ -328,12 +328,17 @@ private final class DatabaseCall<Result: Sendable>: Sendable {
         return true
     }
 
-    /// Resumes the caller with `result` unless someone already did; true if this did.
+    /// Resumes the caller with `result` unless someone already did; true if
+    /// this did. The work's own end is ignored once its lease was abandoned
+    /// (the deadline then resumes the caller with the cause).
     @discardableResult
-    func finish(_ result: Swift.Result<Result, any Error>) -> Bool {
+    func finish(_ result: Swift.Result<Result, any Error>, fromWork: Bool = false) -> Bool {
         let taken = state.withLock { current -> (CheckedContinuation<Result, any Error>?, Task<Void, Never>?)? in
-            if case .finished = current.phase { return nil }
-            current.phase = .finished
+            switch current.phase {
+            case .finished: return nil
+            case .abandoned where fromWork: return nil
+            case .waiting, .leased, .abandoned: current.phase = .finished
+            }
             defer {
                 current.continuation = nil
                 current.timer = nil
