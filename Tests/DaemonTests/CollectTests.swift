@@ -43,7 +43,8 @@ struct CollectTests {
     @Test("the schedule collects at start; collect now picks up only what is new, per source")
     func scheduledThenOnDemand() async throws {
         try await DaemonHarness.run(
-            config: Self.config, files: ["snapshots.jsonl": Self.lines(0..<3)], environment: ["OPS_TOKEN": "t-ops-8a4f2d6c1e90"]
+            config: Self.config, files: ["snapshots.jsonl": Self.lines(0..<3)],
+            environment: ["OPS_TOKEN": "t-ops-8a4f2d6c1e90"]
         ) { d in
             // jitter 0: the first scheduled collection starts at once.
             var scheduled: [String: Any] = [:]
@@ -89,7 +90,8 @@ struct CollectTests {
     @Test("a failing source is reported in the job result and in status; health degrades after 3 failures")
     func failingSource() async throws {
         try await DaemonHarness.run(
-            config: Self.config, files: ["snapshots.jsonl": "not json\n"], environment: ["OPS_TOKEN": "t-ops-8a4f2d6c1e90"]
+            config: Self.config, files: ["snapshots.jsonl": "not json\n"],
+            environment: ["OPS_TOKEN": "t-ops-8a4f2d6c1e90"]
         ) { d in
             for _ in 0..<3 {
                 let reply = try await d.request("POST", "/v1/jobs/collect", token: "t-ops-8a4f2d6c1e90")

@@ -110,7 +110,8 @@ struct ReconcileTests {
                     let collected = try await d.request("POST", "/v1/jobs/collect", token: "r-ops-5e1b7c3a9d20")
                     #expect(collected.status == 200, "\(collected.body)")
                     let since = SystemClock().now().adding(.seconds(-3600)).rfc3339(fractionalDigits: .none)
-                    let first = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops-5e1b7c3a9d20")
+                    let first = try await d.request(
+                        "POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops-5e1b7c3a9d20")
                     #expect(first.status == 200, "\(first.body)")
                     #expect(first.json["status"] as? String == "ok", "\(first.body)")
                     let report = try #require((first.json["sources"] as? [[String: Any]])?.first)
@@ -122,7 +123,8 @@ struct ReconcileTests {
                         "UPDATE billing.minute_totals SET quantity = quantity + 5 WHERE (series_id, minute) IN "
                             + "(SELECT series_id, minute FROM billing.minute_totals WHERE subject = 'acct-1' "
                             + "AND metric = 'traffic.uplink_bytes' ORDER BY minute LIMIT 1)")
-                    let second = try await d.request("POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops-5e1b7c3a9d20")
+                    let second = try await d.request(
+                        "POST", "/v1/jobs/reconcile?since=\(since)", token: "r-ops-5e1b7c3a9d20")
                     #expect(second.json["status"] as? String == "partial", "\(second.body)")
                     let changed = try #require((second.json["sources"] as? [[String: Any]])?.first)
                     #expect(changed["matches"] as? Bool == false)

@@ -137,7 +137,8 @@ import Testing
             ["validate", "--legacy-env", "--config", "/nonexistent/plugins.yaml"],
             environment: [
                 "EXPORTER_SOURCES_JSON": #"[{"source_id": "edge-1", "base_url": "https://edge-1.example.net"}]"#,
-                "INTERNAL_SERVICE_TOKEN": "tok-4b1d9e2f7a3c6d05", "DATABASE_URL": "postgres://billing@127.0.0.1:1/billing",
+                "INTERNAL_SERVICE_TOKEN": "tok-4b1d9e2f7a3c6d05",
+                "DATABASE_URL": "postgres://billing@127.0.0.1:1/billing",
             ])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.hasPrefix("environment: valid (1 sources, 1 sinks, 1 pipelines): edge-1"), "\(good.stdout)")
