@@ -57,6 +57,15 @@ struct ConnectionLimitTests {
             let push = try await d.request(
                 "POST", "/v1/ingest/snapshots", token: "push-secret-91bc", body: PushIngestTests.body)
             #expect(push.status == 200, "\(push.body)")
+            let metrics = try await d.request("GET", "/metrics").body.split(separator: "\n")
+            func closed(_ reason: String) -> String? {
+                metrics.first {
+                    $0.hasPrefix("billing_http_connections_closed_total{") && $0.contains(#"reason="\#(reason)""#)
+                        && $0.contains(#"listener="api""#)
+                }?.split(separator: " ").last.map(String.init)
+            }
+            #expect(closed("max_connections") == "1", "\(metrics)")
+            #expect(closed("header_timeout") == "4", "\(metrics)")
         }
     }
 

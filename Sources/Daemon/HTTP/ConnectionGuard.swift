@@ -2,6 +2,7 @@ import Core
 import HTTPTypes
 import Host
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTPTypes
 import Synchronization
@@ -13,10 +14,25 @@ import Synchronization
 /// with no answer. Counting here lets the guard answer them a clear 503 instead.
 final class ConnectionCounter: Sendable {
     let limit: Int
+    /// `api` or `probes`, the label of the closes counted.
+    let listener: String
+    let metrics: any MetricsFactory
     private let open = Atomic<Int>(0)
 
-    init(limit: Int) {
+    init(limit: Int, listener: String, metrics: any MetricsFactory) {
         self.limit = limit
+        self.listener = listener
+        self.metrics = metrics
+    }
+
+    /// `billing_http_connections_closed_total{listener, reason}`: a deadline
+    /// that passed (`header_timeout`, `body_timeout`, `idle_timeout`) or a
+    /// refusal over the limit (`max_connections`).
+    func closed(reason: String) {
+        Counter(
+            label: "billing_http_connections_closed_total", dimensions: [("listener", listener), ("reason", reason)],
+            factory: metrics
+        ).increment()
     }
 
     /// Counts a new connection when there is room; false (nothing counted) when full.
@@ -106,6 +122,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let admitted = counter.admit()
         self.admitted = admitted
         if !admitted {
+            counter.closed(reason: "max_connections")
             logger.warning(
                 "connection refused: service.max_connections reached",
                 metadata: ["max_connections": "\(counter.limit)"])
@@ -191,6 +208,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let loop = context.eventLoop.assumeIsolated()
         deadline = loop.scheduleTask(in: TimeAmount(duration)) { [self] in
             self.deadline = nil
+            counter.closed(reason: phase.rawValue)
             logger.debug("closing connection", metadata: ["reason": "\(phase.rawValue)"])
             context.close(promise: nil)
         }

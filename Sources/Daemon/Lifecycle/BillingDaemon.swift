@@ -125,7 +125,8 @@ public struct BillingDaemon: Sendable {
     ) -> some Service {
         let logger = logger
         let settings = settings
-        let counter = ConnectionCounter(limit: settings.maxConnections)
+        let counter = ConnectionCounter(
+            limit: settings.maxConnections, listener: "\(listener)", metrics: api.metrics.factory)
         return Application(
             router: api.router(for: routes),
             server: .http1(
