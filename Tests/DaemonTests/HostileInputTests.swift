@@ -55,6 +55,13 @@ struct HostileInputTests {
                 let usage = try await d.request("GET", UsageTests.usagePath, token: "hostile-ops-token-0001")
                 #expect(usage.status == 200, "\(usage.body)")
                 #expect(usage.body.contains("\"7\""), "only the valid push is billed: \(usage.body)")
+                // A query parameter beyond what a timestamp holds says so, not "not RFC 3339".
+                let far = try await d.request(
+                    "GET", "/v1/usage?from=2026-01-01T00:00:00Z&to=2263-01-01T00:00:00Z",
+                    token: "hostile-ops-token-0001")
+                #expect(far.status == 400)
+                let message = (far.json["error"] as? [String: String])?["message"] ?? far.body
+                #expect(message.hasPrefix("to: year 2263 is outside the accepted years 1970…2261"), "\(message)")
             }
         }
     }

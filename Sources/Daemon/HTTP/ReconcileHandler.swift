@@ -9,15 +9,22 @@ import WireFormats
 extension APIServer {
     func reconcile(_ request: Request) async -> Response {
         let query = request.uri.queryParameters
-        guard let sinceText = query["since"].map({ String($0) }), let since = Timestamp(rfc3339: sinceText) else {
+        guard let sinceText = query["since"].map({ String($0) }) else {
             return JSONResponse.error(.badRequest, code: "bad_request", "since: an RFC 3339 timestamp is required")
+        }
+        let since: Timestamp
+        do {
+            since = try Timestamp.parse(rfc3339: sinceText)
+        } catch {
+            return JSONResponse.error(.badRequest, code: "bad_request", "since: \(error)")
         }
         var until: Timestamp?
         if let text = query["until"].map({ String($0) }) {
-            guard let parsed = Timestamp(rfc3339: text) else {
-                return JSONResponse.error(.badRequest, code: "bad_request", "until: expected an RFC 3339 timestamp")
+            do {
+                until = try Timestamp.parse(rfc3339: text)
+            } catch {
+                return JSONResponse.error(.badRequest, code: "bad_request", "until: \(error)")
             }
-            until = parsed
         }
         let pulls = roster.sources.filter { $0.type == "exporter_pull" }
         let ids = query.getAll("source").map { String($0) }

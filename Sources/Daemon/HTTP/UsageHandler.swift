@@ -19,11 +19,23 @@ extension APIServer {
             return JSONResponse.error(
                 .notFound, code: "no_ledger", "no postgres sink is configured: usage needs the ledger")
         }
-        guard let fromText = query["from"].map(String.init), let from = Timestamp(rfc3339: fromText) else {
+        guard let fromText = query["from"].map(String.init) else {
             return JSONResponse.error(.badRequest, code: "bad_request", "from: an RFC 3339 timestamp is required")
         }
-        guard let toText = query["to"].map(String.init), let to = Timestamp(rfc3339: toText) else {
+        guard let toText = query["to"].map(String.init) else {
             return JSONResponse.error(.badRequest, code: "bad_request", "to: an RFC 3339 timestamp is required")
+        }
+        let from: Timestamp
+        let to: Timestamp
+        do {
+            from = try Timestamp.parse(rfc3339: fromText)
+        } catch {
+            return JSONResponse.error(.badRequest, code: "bad_request", "from: \(error)")
+        }
+        do {
+            to = try Timestamp.parse(rfc3339: toText)
+        } catch {
+            return JSONResponse.error(.badRequest, code: "bad_request", "to: \(error)")
         }
         guard from < to else { return JSONResponse.error(.badRequest, code: "bad_request", "from must be before to") }
         var granularity = UsageGranularity.hour
