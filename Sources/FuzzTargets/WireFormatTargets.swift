@@ -16,16 +16,20 @@ enum WireFormatTargets {
             }
             return .refused
         }
-        guard !snapshots.isEmpty else { throw FuzzInvariantViolation(.xrayBody, "accepted a body with no snapshot") }
+        // Re-encoded as a JSON array, the one form that also holds no snapshot (`[]`).
         var encoder = FixtureLineEncoder()
-        var ndjson: [UInt8] = []
-        for snapshot in snapshots { encoder.appendLine(snapshot, to: &ndjson) }
-        let again: Result<[XraySnapshot], XraySnapshotBodyError> = ndjson.withUnsafeBytes { buffer in
+        var array: [UInt8] = [UInt8(ascii: "[")]
+        for (i, snapshot) in snapshots.enumerated() {
+            if i > 0 { array.append(UInt8(ascii: ",")) }
+            encoder.appendObject(snapshot, to: &array)
+        }
+        array.append(UInt8(ascii: "]"))
+        let again: Result<[XraySnapshot], XraySnapshotBodyError> = array.withUnsafeBytes { buffer in
             do throws(XraySnapshotBodyError) { return .success(try XraySnapshotBodyDecoder.decode(buffer)) } catch {
                 return .failure(error)
             }
         }
-        try same(.xrayBody, snapshots, again, encoded: ndjson)
+        try same(.xrayBody, snapshots, again, encoded: array)
         return .accepted
     }
 

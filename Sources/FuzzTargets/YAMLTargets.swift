@@ -52,7 +52,13 @@ enum YAMLTargets {
         }
     }
 
+    /// Lines as YAML counts them: LF, CR and CRLF each end one.
     static func lineCount(_ bytes: UnsafeRawBufferPointer) -> Int {
-        bytes.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        var lines = 1
+        for (i, byte) in bytes.enumerated() {
+            if byte == 0x0A, i > 0, bytes[i - 1] == 0x0D { continue }
+            if byte == 0x0A || byte == 0x0D { lines += 1 }
+        }
+        return lines
     }
 }
