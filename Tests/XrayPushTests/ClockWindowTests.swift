@@ -74,4 +74,19 @@ struct ClockWindowTests {
         #expect(Self.rejection(Self.snapshot(at: "2026-01-01T00:59:00Z"), source: loose) == nil)
         #expect(Self.rejection(Self.snapshot(at: "2026-01-01T01:01:00Z"), source: loose)?.field == "collected_at")
     }
+
+    @Test("a cursor committed in 2200 before the window existed is not kept: the next push sets it to its own time")
+    func poisonedCursor() throws {
+        let source = try Self.source()
+        let poisoned = try SourceCursor(
+            encoding: XrayPushCursor(latest: try #require(Timestamp(rfc3339: "2200-01-01T00:00:00Z"))))
+        let batch = try #require(
+            try source.batch(fromBody: Array(Fixture.snapshot(minute: 1).utf8), after: poisoned))
+        #expect(try batch.cursor.decode(as: XrayPushCursor.self).latest == Timestamp(rfc3339: "2026-01-01T00:01:00Z"))
+        // A cursor inside the window still never moves back.
+        let recent = try SourceCursor(
+            encoding: XrayPushCursor(latest: try #require(Timestamp(rfc3339: "2026-01-01T00:03:00Z"))))
+        let kept = try #require(try source.batch(fromBody: Array(Fixture.snapshot(minute: 1).utf8), after: recent))
+        #expect(try kept.cursor.decode(as: XrayPushCursor.self).latest == Timestamp(rfc3339: "2026-01-01T00:03:00Z"))
+    }
 }

@@ -81,7 +81,11 @@ public struct XrayPushSource: ObservationSource {
             XraySnapshotDecoder.appendObservations(of: snapshot, source: id, to: &observations)
         }
         var latest = ordered[ordered.count - 1].element.collectedAt
-        if let previous = try? cursor?.decode(as: XrayPushCursor.self), previous.latest > latest {
+        // A cursor committed beyond the window (before the window was checked) is
+        // not kept: it would hold the cursor and the lag at that time for ever.
+        if let previous = try? cursor?.decode(as: XrayPushCursor.self), previous.latest > latest,
+            now.flatMap({ metering.window.violation(of: previous.latest, now: $0) }) == nil
+        {
             latest = previous.latest
         }
         let position = XrayPushCursor(latest: latest)
