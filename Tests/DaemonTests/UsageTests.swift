@@ -133,17 +133,23 @@ struct UsageTests {
                 "LEDGER_URL": database.url, "OPS_TOKEN": "r-ops-5e1b7c3a9d20", "PUSH_TOKEN": "r-push-3b7e9a1c5f02",
             ]
             try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                // Two centuries by minute (the probe asked 1678 to 2262, years the API no longer parses).
                 let reply = try await d.request(
-                    "GET", "/v1/usage?from=1678-01-01T00:00:00Z&to=2262-01-01T00:00:00Z&granularity=minute",
+                    "GET", "/v1/usage?from=2000-01-01T00:00:00Z&to=2200-01-01T00:00:00Z&granularity=minute",
                     token: "r-ops-5e1b7c3a9d20")
                 #expect(reply.status == 422, "\(reply.body)")
                 let error = try #require(reply.json["error"] as? [String: String])
                 #expect(error["code"] == "span_too_large")
                 let message = error["message"] ?? ""
-                for part in ["44640", "307153440 minute periods", "1678-01-01T00:00:00Z", "2262-01-01T00:00:00Z"] {
+                for part in ["44640", "105190560 minute periods", "2000-01-01T00:00:00Z", "2200-01-01T00:00:00Z"] {
                     #expect(message.contains(part), "\(message)")
                 }
-                // 31 days by minute is within the limit.
+                // One minute over 31 days is refused; 31 days by minute is within the limit.
+                let over = try await d.request(
+                    "GET", "/v1/usage?from=2026-01-01T00:00:00Z&to=2026-02-01T00:01:00Z&granularity=minute",
+                    token: "r-ops-5e1b7c3a9d20")
+                #expect(over.status == 422, "\(over.body)")
+                #expect(over.body.contains("44641 minute periods"), "\(over.body)")
                 let month = try await d.request(
                     "GET", "/v1/usage?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&granularity=minute",
                     token: "r-ops-5e1b7c3a9d20")
