@@ -1,5 +1,6 @@
 import Core
 import Testing
+import YAMLConfig
 
 /// The accepted years, the parse errors that say what is wrong, and arithmetic
 /// that saturates instead of trapping (a push once killed the daemon with SIGILL).
@@ -67,5 +68,20 @@ import Testing
         #expect(Duration.seconds(Int64.max).totalNanoseconds == .max)
         #expect((Duration.zero - .seconds(Int64.max)).totalNanoseconds == .min)
         #expect(Duration.milliseconds(1_500).totalNanoseconds == 1_500_000_000)
+    }
+}
+
+/// A config timestamp beyond what a timestamp holds names the year, not "expected RFC 3339".
+@Suite struct ConfigTimestampMessageTests {
+    @Test func aFarYearIsNamed() throws {
+        let node = try YAMLDocument.parse("start: 2263-01-01T00:00:00Z\nend: 2026-02-30T00:00:00Z", file: "t.yaml")
+        let diagnostics = ConfigDiagnostics()
+        let map = ConfigMap(node, path: "sources.g", diagnostics: diagnostics)
+        #expect(map.timestamp("start") == nil)
+        #expect(map.timestamp("end") == nil)
+        let problems = diagnostics.problems.map(\.description)
+        #expect(problems.count == 2)
+        #expect(problems.first?.hasPrefix("sources.g.start (line 1): year 2263 is outside the accepted years") == true)
+        #expect(problems.last?.contains("expected an RFC 3339 timestamp such as") == true)
     }
 }
