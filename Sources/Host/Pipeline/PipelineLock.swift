@@ -62,10 +62,16 @@ public final class PipelineLock: Sendable {
         return .taken
     }
 
-    /// Claims once and throws `PipelineHeldElsewhere` naming the holder when another process has it.
-    public func claimOrThrow() async throws {
-        if case .heldElsewhere(let holder) = try await claim() {
-            throw PipelineHeldElsewhere(pipeline: pipeline, holder: holder)
+    /// Claims, and throws `PipelineHeldElsewhere` naming the holder when
+    /// another process still has it after `attempts` tries `pause` apart (a
+    /// holder killed a moment ago is let go by the server within moments).
+    public func claimOrThrow(attempts: Int = 3, pause: Duration = .milliseconds(500)) async throws {
+        var attempt = 1
+        while true {
+            guard case .heldElsewhere(let holder) = try await claim() else { return }
+            guard attempt < attempts else { throw PipelineHeldElsewhere(pipeline: pipeline, holder: holder) }
+            attempt += 1
+            try await Task.sleep(for: pause)
         }
     }
 
