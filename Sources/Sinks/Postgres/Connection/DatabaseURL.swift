@@ -107,7 +107,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                 sslMode = mode
             case "sslrootcert": rootCert = value
             case "host":
-                if value.hasPrefix("/") { socketDirectory = value } else { host = value }
+                if value.hasPrefix("/") { socketDirectory = value } else if !value.isEmpty { host = value }
             case "port": port = try Self.port(Substring(value))
             case "user": username = value
             case "password": password = value
