@@ -37,7 +37,7 @@ struct DatabaseDeadlineTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    @Test("a statement that outlasts query_timeout fails retryable at the deadline")
+    @Test("a statement that outlasts query_timeout fails retryable at the deadline, and the pool goes on")
     func queryDeadline() async throws {
         let database = LedgerDatabase(
             url: try Self.url(), options: PostgresConnectionOptions(poolSize: 1, queryTimeout: .seconds(1)),
@@ -54,6 +54,10 @@ struct DatabaseDeadlineTests {
         #expect(took < .seconds(8), "\(took)")
         #expect(error?.isRetryable == true)
         #expect(error?.message.contains("query_timeout") == true, "\(String(describing: error))")
+        // The stuck connection was closed and handed back: the one-connection pool serves the next call.
+        let again = ContinuousClock.now
+        try await database.ping(component: "sinks.ledger", within: .seconds(5))
+        #expect(ContinuousClock.now - again < .seconds(3), "\(ContinuousClock.now - again)")
         await database.shutdown()
     }
 

@@ -40,7 +40,8 @@ import YAMLConfig
             settings
                 == PostgresSinkSettings(
                     databaseURL: .environment("DATABASE_URL"), schema: .default,
-                    connection: PostgresConnectionOptions(poolSize: 4, connectTimeout: .seconds(10))))
+                    connection: PostgresConnectionOptions(
+                        poolSize: 4, connectTimeout: .seconds(10), queryTimeout: .seconds(30))))
         let diagnostics = ConfigDiagnostics()
         let sink = PostgresSinkFactory().makeSink(
             id: "ledger",
@@ -67,6 +68,7 @@ import YAMLConfig
         Case(yaml: "database_url_env: DB\nschema: Billing\n", paths: ["sinks.ledger.schema"]),
         Case(yaml: "database_url_env: DB\npool_size: 0\n", paths: ["sinks.ledger.pool_size"]),
         Case(yaml: "database_url_env: DB\nconnect_timeout: 10ms\n", paths: ["sinks.ledger.connect_timeout"]),
+        Case(yaml: "database_url_env: DB\nquery_timeout: 500ms\n", paths: ["sinks.ledger.query_timeout"]),
         Case(
             yaml: "database_url_env: DB\npool: 3\nschema: 1x\n", paths: ["sinks.ledger.pool", "sinks.ledger.schema"]),
     ])

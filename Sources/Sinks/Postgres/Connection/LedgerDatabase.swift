@@ -135,7 +135,16 @@ public final class LedgerDatabase: Sendable {
                                             .retryable, component: component,
                                             "the database call did not finish within \(queryTimeout) (query_timeout); "
                                                 + "its connection was closed")
-                                        if call.finish(.failure(expired)) { try? await connection.close() }
+                                        // Close first and let the work hand the closed connection
+                                        // back before the caller goes on: a lease asked for while
+                                        // the closed one was still out was seen to wait for the
+                                        // lease timeout in postgres-nio's pool.
+                                        guard let work = call.abandonQuery() else { return }
+                                        try? await connection.close()
+                                        if let work {
+                                            _ = await Deadline.run(within: .seconds(2)) { await work.value }
+                                        }
+                                        call.finish(.failure(expired))
                                     })
                                 return try await body(connection)
                             }
@@ -326,6 +335,17 @@ private final class DatabaseCall<Result: Sendable>: Sendable {
         guard let work else { return false }
         work?.cancel()
         return true
+    }
+
+    /// The query deadline passed while `body` ran: the work's own end is
+    /// ignored from now on (the deadline resumes the caller). The work task,
+    /// or nil when the call was already over.
+    func abandonQuery() -> Task<Void, Never>?? {
+        state.withLock { current -> Task<Void, Never>?? in
+            guard case .leased = current.phase else { return nil }
+            current.phase = .abandoned
+            return .some(current.work)
+        }
     }
 
     /// Resumes the caller with `result` unless someone already did; true if
