@@ -39,11 +39,11 @@ struct SchemathesisTests {
               scopes: [billing:read, billing:admin, ingest]
         """
 
-    /// The checks that hold today (the others are reported in issue 12's notes).
-    static let checks = [
-        "not_a_server_error", "status_code_conformance", "content_type_conformance",
-        "response_schema_conformance",
-    ]
+    /// The checks that hold today (the others are reported in issue 12's notes);
+    /// BILLING_SCHEMATHESIS_CHECKS (comma-separated, or `all`) tries others.
+    static let checks =
+        ProcessInfo.processInfo.environment["BILLING_SCHEMATHESIS_CHECKS"]
+        ?? "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
     @Test(
         "generated requests get no 5xx and conforming answers",
@@ -57,7 +57,7 @@ struct SchemathesisTests {
             try await DaemonHarness.run(config: Self.config, environment: environment) { d in
                 let arguments = [
                     "run", spec, "--url", "http://127.0.0.1:\(d.port)", "-H", "Authorization: Bearer \(Self.token)",
-                    "--checks", Self.checks.joined(separator: ","), "--max-examples", "150", "--seed", "12",
+                    "--checks", Self.checks, "--max-examples", "150", "--seed", "12",
                     "--phases", "examples,coverage,fuzzing", "--workers", "1", "--request-timeout", "20",
                     "--no-color", "--output-truncate", "true",
                 ]
