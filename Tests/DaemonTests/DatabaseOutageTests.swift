@@ -211,16 +211,9 @@ struct DatabaseOutageTests {
         let child = try serve(dir, url: cluster.url)
         defer { child.killIfRunning() }
         let port = try await child.port()
-        // Known issue: with the per-pipeline advisory lock (item 9) the pipeline
-        // waits in the lock's standby while the database is down, before its
-        // start attempts, so `startProblem` is never set; the standby's failed
-        // attempts need to reach the board too.
-        await withKnownIssue("the lock standby does not report its failed attempts to /healthz yet") {
-            #expect(
-                await Self.time(until: 503, port: port, "/healthz", within: .seconds(8)) != nil, "\(child.text)")
-            let health = try await Self.call(.GET, port: port, "/healthz")
-            #expect(health.body.contains("pipeline main cannot start"), "\(health.body)")
-        }
+        #expect(await Self.time(until: 503, port: port, "/healthz", within: .seconds(8)) != nil, "\(child.text)")
+        let health = try await Self.call(.GET, port: port, "/healthz")
+        #expect(health.body.contains("pipeline main cannot start"), "\(health.body)")
         let ready = try await Self.call(.GET, port: port, "/readyz")
         #expect(ready.status == 503, "\(ready.body)")
         kill(child.process.processIdentifier, SIGTERM)

@@ -259,7 +259,12 @@ public final class PipelineEngine: Service, Sendable {
         guard lock.guardsAnything else { return true }
         let standby = PipelineStandby(lock: lock, logger: logger)
         return await cancelWhenGracefulShutdown { [self] in
-            await standby.acquire { role in self.board.withLock { $0.role = role } }
+            await standby.acquire(
+                report: { role in self.board.withLock { $0.role = role } },
+                failed: { error in
+                    // A pipeline that cannot even claim its lock cannot start: `/healthz` says so.
+                    self.board.withLock { $0.startProblem = (($0.startProblem?.attempts ?? 0) + 1, "\(error)") }
+                })
         }
     }
 

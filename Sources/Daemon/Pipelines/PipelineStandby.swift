@@ -32,8 +32,11 @@ struct PipelineStandby: Sendable {
     var interval: Duration = .seconds(1)
 
     /// Claims until the lock is taken (true) or the task is cancelled (false);
-    /// `report` learns each role on the way.
-    func acquire(report: @Sendable (PipelineRole) -> Void) async -> Bool {
+    /// `report` learns each role on the way, `failed` each claim that failed
+    /// (the database is unreachable or refuses the daemon).
+    func acquire(
+        report: @Sendable (PipelineRole) -> Void, failed: @Sendable (any Error) -> Void = { _ in }
+    ) async -> Bool {
         var shown: PipelineHolder?
         var failing = false
         while !Task.isCancelled {
@@ -58,6 +61,7 @@ struct PipelineStandby: Sendable {
                     logger.warning("could not claim the pipeline's lock; trying again", metadata: ["error": "\(error)"])
                 }
                 failing = true
+                failed(error)
                 report(.claiming)
             }
             guard (try? await Task.sleep(for: interval)) != nil else { return false }
