@@ -195,11 +195,13 @@ import Testing
         }
     }
 
+    /// Labels hold no control characters (LabelRules), but COPY text and JSON
+    /// still have their own specials: backslash, quotes, delimiters, non-ASCII.
     @Test func labelsWithCopyAndJSONSpecialCharactersRoundTrip() async throws {
         try await TestDatabase.with { db in
             let series = SeriesKey(
-                source: "s\\1", subject: "a\tb\nc\"d", metric: "tokens",
-                dimensions: [Dimension("k\"ey", "v\\al\r\u{1}"), Dimension("é", "🙂")])
+                source: "s\\1", subject: "a b,c\"d\\N", metric: "tokens",
+                dimensions: [Dimension("k\"ey", "v\\al|\\t"), Dimension("é", "🙂")])
             let fact = UsageFact(
                 id: Digest128(high: 9, low: 9), series: series, from: Fixtures.november, to: Fixtures.november,
                 minute: Fixtures.november, quantity: 1)
@@ -209,7 +211,23 @@ import Testing
                 SELECT concat_ws('|', source, subject, dimensions->>'k"ey', dimensions->>'é')
                 FROM \(db.schema.name).usage_facts
                 """)
-            #expect(row == ["s\\1|a\tb\nc\"d|v\\al\r\u{1}|🙂"])
+            #expect(row == ["s\\1|a b,c\"d\\N|v\\al|\\t|🙂"])
+        }
+    }
+
+    /// What COPY would once have escaped (a tab, a newline) the sink now refuses
+    /// before any I/O, as the decoders do: nothing reaches the ledger.
+    @Test(arguments: ["a\tb", "a\nb", "a\rb", "a\u{1}b"])
+    func controlCharacterInALabelIsAPermanentErrorBeforeAnyIO(subject: String) async throws {
+        try await TestDatabase.with { db in
+            var fact = Fixtures.fact(subject: 1, minute: 0, quantity: 1)
+            fact.series = SeriesKey(source: "edge", subject: subject, metric: "uplink_bytes")
+            let error = await #expect(throws: PluginError.self) {
+                try await db.sink().write(Fixtures.batch([fact], sequence: 1))
+            }
+            #expect(error?.kind == .permanent)
+            let batches = try await db.integer("SELECT count(*) FROM \(db.schema.name).batch_log")
+            #expect(batches == 0)
         }
     }
 
