@@ -105,11 +105,12 @@ struct FailedBatchTests {
                     auditedQuantity[key, default: 0] += UInt64(object["quantity"] as? String ?? "") ?? 0
                 }
             }
-            let ledger = try await Self.query(database.url, "SELECT fact_id FROM billing.usage_facts ORDER BY fact_id")
+            let ledger = try await TestDatabase.rows(
+                database.url, "SELECT fact_id FROM billing.usage_facts ORDER BY fact_id")
             #expect(!ledger.isEmpty)
             #expect(audited.sorted() == ledger, "audit and ledger hold different facts")
             #expect(Set(audited).count == audited.count, "a fact is in the audit file twice")
-            let totals = try await Self.query(
+            let totals = try await TestDatabase.rows(
                 database.url,
                 "SELECT concat_ws('|', subject, metric, sum(quantity)) FROM billing.minute_totals GROUP BY subject, metric ORDER BY 1"
             )
@@ -118,22 +119,5 @@ struct FailedBatchTests {
             #expect(auditedQuantity["u-1|traffic.uplink_bytes"] == 6_000)
             #expect(auditedQuantity["poison|traffic.uplink_bytes"] == 900)
         }
-    }
-
-    /// Rows of a one-column query, as psql prints them.
-    static func query(_ url: String, _ sql: String) async throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        let (exits, sink) = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { sink.yield($0.terminationStatus) }
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        var iterator = exits.makeAsyncIterator()
-        guard await iterator.next() == 0 else { throw HarnessError(message: "psql failed: \(sql)") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }

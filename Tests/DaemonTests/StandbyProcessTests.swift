@@ -108,19 +108,7 @@ struct StandbyProcessTests {
     }
 
     static func psql(_ url: String, _ sql: String) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        let (exits, sink) = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { sink.yield($0.terminationStatus) }
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        var iterator = exits.makeAsyncIterator()
-        guard await iterator.next() == 0 else { throw HarnessError(message: "psql failed: \(sql)") }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await TestDatabase.rows(url, sql).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func serve(_ dir: String, url: String) throws -> ServeProcessTests.Child {

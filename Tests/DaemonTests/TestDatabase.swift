@@ -52,4 +52,21 @@ struct TestDatabase {
         let status = await iterator.next()
         guard status == 0 else { throw HarnessError(message: "psql failed: \(sql)") }
     }
+
+    /// The rows of a query as psql prints them unaligned (`-qAt`), one string a row.
+    static func rows(_ url: String, _ sql: String) async throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let (exits, sink) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { sink.yield($0.terminationStatus) }
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        var iterator = exits.makeAsyncIterator()
+        guard await iterator.next() == 0 else { throw HarnessError(message: "psql failed: \(sql)") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
 }
