@@ -23,4 +23,19 @@ if [[ -z "${BILLING_TEST_VENV:-}" ]]; then
     BILLING_TEST_VENV=$("$root/scripts/python-env.sh")
 fi
 export BILLING_TEST_VENV
-exec "$root/scripts/with-postgres.sh" swift test "$@"
+if (($# > 0)); then
+    exec "$root/scripts/with-postgres.sh" swift test "$@"
+fi
+# With no arguments, the suites that assert wall-clock bounds (a deadline met
+# within N seconds, a connection closed after its timeout, a takeover within
+# seconds) run in a second pass of their own. In one pass with the rest, the
+# ~390 tests share two cores and two cooperative threads with dozens of child
+# processes and private clusters, and a bound then measures the starvation
+# (a CI run saw 100 s stalls), not the product. Both passes always run; the
+# exit status is the first failure's.
+timed='DatabaseDeadlineTests|WrongPasswordTests|DatabaseOutageTests|DatabaseRefusalTests|ConnectionLimitTests|StandbyProcessTests|ServerCrashTests|HeldPipelineTests'
+exec "$root/scripts/with-postgres.sh" bash -c '
+    status=0
+    swift test --skip "$1" || status=$?
+    swift test --skip-build --filter "$1" || { s=$?; ((status)) || status=$s; }
+    exit "$status"' _ "$timed"
