@@ -61,29 +61,12 @@ struct DatabaseOutageTests {
             + "\n"
     }
 
-    struct Answer {
-        var status: Int
-        var retryAfter: String?
-        var body: String
-    }
+    typealias Answer = HTTPAnswer
 
     static func call(_ method: HTTPMethod, port: Int, _ path: String, token: String? = nil, body: String? = nil)
         async throws -> Answer
     {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { _ = client.shutdown() }
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/x-ndjson")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return Answer(
-            status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
-            body: String(buffer: bytes))
+        try await HTTPAnswer.fetch(method, port: port, path, token: token, body: body)
     }
 
     static func push(port: Int, _ body: String) async throws -> Answer {
