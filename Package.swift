@@ -45,7 +45,7 @@ let package = Package(
     ],
     targets: [
         // Domain types and plugin contracts. No I/O, no plugin code.
-        .target(name: "Core", dependencies: [log, metrics], swiftSettings: swiftSettings),
+        .target(name: "Core", dependencies: [log, metrics, crypto], swiftSettings: swiftSettings),
         // Byte-level decoders/encoders of the upstream wire formats (UPSTREAMS.md),
         // shared by every adapter that reads them. Pure, no I/O.
         .target(name: "WireFormats", dependencies: ["Core"], swiftSettings: swiftSettings),

@@ -65,7 +65,9 @@ struct ExporterPullReader: ObservationReader {
                 position = step.until
                 return ObservationBatch(
                     observations: observations, cursor: try SourceCursor(encoding: cursor),
-                    position: "\(source.settings.baseURL) until \(step.until)")
+                    position: "\(source.settings.baseURL) until \(step.until)",
+                    // Each account on a snapshot is one sample: uplink and downlink.
+                    samples: observations.count / 2)
             }
             switch source.mode {
             case .oneShot:

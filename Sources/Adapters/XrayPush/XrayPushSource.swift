@@ -97,7 +97,9 @@ public struct XrayPushSource: ObservationSource {
         }
         return ObservationBatch(
             observations: observations, cursor: encoded,
-            position: "push of \(snapshots.count) snapshots, latest \(ordered[ordered.count - 1].element.collectedAt)")
+            position: "push of \(snapshots.count) snapshots, latest \(ordered[ordered.count - 1].element.collectedAt)",
+            // Each account on a snapshot is one sample: uplink and downlink.
+            samples: observations.count / 2)
     }
 
     /// `batch(fromBody:after:)` over an array of bytes.

@@ -16,13 +16,21 @@ public struct ObservationBatch: Sendable {
     /// status (last error, consecutive failures) and commits nothing; `cursor`
     /// and `observations` are not used.
     public var failure: String?
+    /// Upstream samples the batch holds, as its sender counts them (an xray
+    /// account on one snapshot is one sample and two observations: uplink and
+    /// downlink). Job results report samples, so no host compares type names.
+    public var samples: Int
 
-    public init(observations: [Observation], cursor: SourceCursor, position: String, quarantined: Int = 0) {
+    /// `samples` nil: one sample per observation.
+    public init(
+        observations: [Observation], cursor: SourceCursor, position: String, quarantined: Int = 0, samples: Int? = nil
+    ) {
         self.observations = observations
         self.cursor = cursor
         self.position = position
         self.quarantined = quarantined
         self.failure = nil
+        self.samples = samples ?? observations.count
     }
 
     /// A notice of a failure the source is retrying (see `failure`).

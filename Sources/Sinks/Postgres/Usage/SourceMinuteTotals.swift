@@ -2,15 +2,6 @@ public import Core
 import Logging
 import PostgresNIO
 
-/// One row of `SourceMinuteTotals`: a source's quantity for a subject, metric and minute.
-public struct SourceMinuteTotal: Sendable, Hashable {
-    public var subject: String
-    public var metric: String
-    public var minute: Timestamp
-    /// Decimal digits (the ledger's exact numeric).
-    public var quantity: String
-}
-
 /// What the ledger holds from one source per subject, metric and minute over
 /// the minutes in `(after, through]`, summed over dimensions and currencies.
 ///

@@ -1,4 +1,4 @@
-public import Core
+
 import Crypto
 import Foundation
 

@@ -1,4 +1,4 @@
-import Core
+
 
 /// Output formats of `billing-service usage --format`.
 public enum UsageFormat: String, Sendable, CaseIterable, Hashable {
