@@ -5,7 +5,7 @@
 /// asks the sink for the store instead of knowing its type.
 public protocol StateStoreProvider: FactSink {
     /// The store of `pipeline`, kept with this sink's data. Throws `PluginError`.
-    func stateStore(forPipeline pipeline: String) throws -> any PipelineStateStore
+    func pipelineStateStore(for pipeline: String) throws -> any PipelineStateStore
 }
 
 /// A sink factory whose sinks are `StateStoreProvider`s: its `type` is a value
