@@ -101,6 +101,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         // The long-running daemon (`billing-service serve`, issue 6): service
@@ -108,8 +109,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Core", "WireFormats", "Rating", "Host", "XrayPush", "ExporterPull", "PostgresSink", "Hashing", log,
-                metrics, hummingbird,
+                // Plugins are reached through Core's capability protocols only: no adapter or sink here.
+                "Core", "Rating", "Host", "Hashing", log, metrics, hummingbird,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -168,7 +169,7 @@ let package = Package(
             name: "DaemonTests",
             dependencies: [
                 "Daemon", "Host", "XrayPush", "PostgresSink", "AuditLog", "YAMLConfig", "FakeExporter", "WireFormats",
-                asyncHTTPClient, log,
+                asyncHTTPClient, log, metrics,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -49,9 +49,9 @@ struct ClockWindowTests {
             let store = FileStateStore(directory: directory)
             let sink = MemorySink()
             let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [source], sinks: [sink])
-            let summary = try await PipelineRunner(
+            let summary = try await PipelineEngine.finite(
                 pipeline: pipeline, store: store, rater: nil, clock: clock, logger: source.context.logger
-            ).run()
+            ).runToEnd()
             let failure = try #require(summary.failures["edge"])
             #expect(
                 failure.contains(

@@ -58,10 +58,10 @@ struct PullTests {
             let continuous = ExporterPullSource(
                 id: "edge", settings: harness.source.settings, context: harness.source.context, mode: .continuous)
             let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [continuous], sinks: [harness.sink])
-            let runner = PipelineRunner(
+            let runner = PipelineEngine.finite(
                 pipeline: pipeline, store: harness.store, rater: nil, clock: harness.clock,
                 logger: harness.source.context.logger)
-            let running = Task { try await runner.run() }
+            let running = Task { try await runner.runToEnd() }
             defer { running.cancel() }
             // Poll the state store (the status of a daemon's source) until two failures are recorded.
             var failing: SourceState?

@@ -20,10 +20,10 @@ enum Replay {
         let sink = MemorySink()
         let clock = ManualClock(Scenario.start)
         let pipeline = HostConfiguration.Pipeline(id: "replay", sources: [source], sinks: [sink])
-        let runner = PipelineRunner(
+        let runner = PipelineEngine.finite(
             pipeline: pipeline, store: FileStateStore(directory: directory + "/state"), rater: nil, clock: clock,
             logger: PullHarness.context(clock: clock).logger)
-        _ = try await runner.run()
+        _ = try await runner.runToEnd()
         return sink.facts
     }
 }

@@ -118,9 +118,9 @@ final class PullHarness: Sendable {
     func collect(at now: Timestamp) async throws -> PipelineSummary {
         clock.set(now)
         let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [source.oneShot()], sinks: [sink])
-        let runner = PipelineRunner(
+        let runner = PipelineEngine.finite(
             pipeline: pipeline, store: store, rater: nil, clock: clock, logger: source.context.logger)
-        return try await runner.run()
+        return try await runner.runToEnd()
     }
 
     func sourceState() async throws -> SourceState? {

@@ -58,7 +58,7 @@ import Testing
         #expect(sources[1].settings.expectedNodeID == nil)
         #expect(configuration.pipelines.map(\.id) == ["legacy"])
         #expect(configuration.pipelines.first?.sinks.first is PostgresSink)
-        #expect(configuration.state == .postgres(sink: "ledger"))
+        #expect(configuration.state == .sink(id: "ledger", type: "postgres"))
     }
 
     @Test func baseURLAloneIsTheDefaultSourceWithAOneMinuteInterval() throws {

@@ -23,7 +23,9 @@ extension PluginRegistry {
                 sinks: [
                     AuditLogFactory(),
                     PostgresSinkFactory(),
-                ])
+                ],
+                legacyEnvironment: LegacyEnvironment.Types(
+                    pullSource: ExporterPullFactory().type, ledgerSink: PostgresSinkFactory().type))
         } catch {
             // The list above is fixed at compile time; a duplicate is a programming error.
             preconditionFailure("\(error)")
