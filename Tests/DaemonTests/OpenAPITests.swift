@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Host
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -8,11 +9,7 @@ import YAMLConfig
 
 @Suite("docs/openapi.yaml agrees with the routes")
 struct OpenAPITests {
-    static let file: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/docs/openapi.yaml"
-    }()
+    static let file = Repository.path("docs/openapi.yaml")
 
     struct Documented: Hashable {
         var method: String
