@@ -195,7 +195,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "AuditLog"], swiftSettings: swiftSettings),
+            name: "FuzzTargetsTests", dependencies: ["TestKit", "FuzzTargets", "AuditLog"], swiftSettings: swiftSettings
+        ),
         // Every plugin of the built-in registry against the plugin contract
         // (folder, sample, README options, open/close), and every adapter's
         // golden `testcases/`: a plugin added later is covered with no edit.

@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 
 /// Runs the built `billing-service` executable as a child process, as an operator would.
 struct BillingServiceProcess {
@@ -98,19 +99,18 @@ enum ChildProcess {
     static func run(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
         -> BillingServiceProcess.Result
     {
-        let directory = NSTemporaryDirectory() + "child-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try TemporaryDirectory("child")
+        defer { directory.remove() }
         let pid = try spawn(
-            executable: executable, arguments, environment: environment, stdoutFile: directory + "/out",
-            stderrFile: directory + "/err")
+            executable: executable, arguments, environment: environment, stdoutFile: directory.file("out"),
+            stderrFile: directory.file("err"))
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = status & 0x7f == 0
         return BillingServiceProcess.Result(
             status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
-            stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+            stdout: (try? String(contentsOfFile: directory.file("out"), encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: directory.file("err"), encoding: .utf8)) ?? "")
     }
 
     /// Starts `executable` (a path, or a name looked up in PATH) with stdout and stderr to files.

@@ -80,7 +80,7 @@ import YAMLConfig
     }
 
     @Test func sinkFromConfigWritesThroughTheURLInTheEnvironment() async throws {
-        let urlText = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "run with scripts/test.sh")
+        let urlText = try TestDatabase.serverURL()
         try await TestLedger.with { db in
             let (settings, problems) = try Self.decode(
                 "database_url_env: LEDGER_URL\nschema: \(db.schema.name)\npool_size: 2\n")
