@@ -4,16 +4,7 @@ import TestKit
 /// Runs the built `billing-service` executable as a child process, as an operator would.
 struct BillingServiceProcess {
     /// The executable built beside the test bundle (override with BILLING_SERVICE_BIN).
-    static var executable: String {
-        if let override = ProcessInfo.processInfo.environment["BILLING_SERVICE_BIN"] { return override }
-        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            bundleDir.appendingPathComponent("billing-service").path,
-            bundleDir.deletingLastPathComponent().appendingPathComponent("billing-service").path,
-            FileManager.default.currentDirectoryPath + "/.build/debug/billing-service",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
+    static var executable: String { Repository.billingServiceExecutable }
 
     struct Result {
         var status: Int32

@@ -14,4 +14,17 @@ public enum Repository {
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
     public static var url: URL { URL(fileURLWithPath: root) }
+
+    /// The `billing-service` executable built beside the test bundle, or the
+    /// one `BILLING_SERVICE_BIN` names, for tests that run it as an operator would.
+    public static var billingServiceExecutable: String {
+        if let override = ProcessInfo.processInfo.environment["BILLING_SERVICE_BIN"] { return override }
+        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            bundleDir.appendingPathComponent("billing-service").path,
+            bundleDir.deletingLastPathComponent().appendingPathComponent("billing-service").path,
+            FileManager.default.currentDirectoryPath + "/.build/debug/billing-service",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
 }
