@@ -58,10 +58,10 @@ let package = Package(
         .target(name: "Rating", dependencies: ["Core", "Hashing"], swiftSettings: swiftSettings),
         .target(
             name: "FileReplay", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/FileReplay",
-            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+            exclude: ["README.md", "sample.yaml", "testcases"], swiftSettings: swiftSettings),
         .target(
             name: "Generator", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/Generator",
-            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+            exclude: ["README.md", "sample.yaml", "testcases"], swiftSettings: swiftSettings),
         // Pulls the exporter's snapshot window API over HTTP(S) (issue 5).
         .target(
             name: "ExporterPull", dependencies: ["Core", "WireFormats", asyncHTTPClient, nioSSL, log],
@@ -145,29 +145,50 @@ let package = Package(
             name: "BillingFuzz", dependencies: ["FuzzTargets"], path: "Sources/billing-fuzz",
             swiftSettings: swiftSettings),
 
+        // One copy of what every test target needs (clocks, a plugin context,
+        // temporary directories, a throwaway database, the repository root, log
+        // and metrics capture): a library only test targets depend on.
+        .target(
+            name: "TestKit",
+            dependencies: [
+                "Core", log, metrics, .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            path: "Tests/TestKit", swiftSettings: swiftSettings),
+        .testTarget(name: "TestKitTests", dependencies: ["TestKit", "Core", log], swiftSettings: swiftSettings),
         .testTarget(
             name: "HashingTests", dependencies: ["Hashing", crypto, propertyBased], swiftSettings: swiftSettings),
         .testTarget(
             name: "CoreTests", dependencies: ["Core", "YAMLConfig", propertyBased], swiftSettings: swiftSettings),
         .testTarget(
-            name: "WireFormatsTests", dependencies: ["WireFormats", propertyBased], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "RatingTests", dependencies: ["Rating", "YAMLConfig", propertyBased], swiftSettings: swiftSettings),
-        .testTarget(name: "FileReplayTests", dependencies: ["FileReplay", "YAMLConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "GeneratorTests", dependencies: ["Generator", "YAMLConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "YAMLConfig"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "PostgresSinkTests", dependencies: ["PostgresSink", "YAMLConfig"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "ExporterPullTests",
-            dependencies: ["ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host"],
+            name: "WireFormatsTests", dependencies: ["TestKit", "WireFormats", propertyBased],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "XrayPushTests", dependencies: ["XrayPush", "WireFormats", "YAMLConfig"],
+            name: "RatingTests", dependencies: ["TestKit", "Rating", "YAMLConfig", propertyBased],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FileReplayTests", dependencies: ["TestKit", "FileReplay", "YAMLConfig"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GeneratorTests", dependencies: ["TestKit", "Generator", "YAMLConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuditLogTests", dependencies: ["TestKit", "AuditLog", "YAMLConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresSinkTests", dependencies: ["TestKit", "PostgresSink", "YAMLConfig"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExporterPullTests",
+            dependencies: [
+                "TestKit", "ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XrayPushTests", dependencies: ["TestKit", "XrayPush", "WireFormats", "YAMLConfig"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
+                "TestKit",
                 "Daemon", "Host", "XrayPush", "PostgresSink", "AuditLog", "YAMLConfig", "FakeExporter", "WireFormats",
                 asyncHTTPClient, log, metrics,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,10 +196,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "AuditLog"], swiftSettings: swiftSettings),
+            name: "FuzzTargetsTests", dependencies: ["TestKit", "FuzzTargets", "AuditLog"], swiftSettings: swiftSettings
+        ),
+        // Every plugin of the built-in registry against the plugin contract
+        // (folder, sample, README options, open/close), and every adapter's
+        // golden `testcases/`: a plugin added later is covered with no edit.
+        .testTarget(
+            name: "PluginConformanceTests",
+            dependencies: ["TestKit", "Host", "Core", "WireFormats", "YAMLConfig", log],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", log, metrics],
+            dependencies: [
+                "TestKit", "Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", log, metrics,
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import Host
 import Logging
 import Metrics
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -10,11 +11,7 @@ import YAMLConfig
 
 @Suite("docs/openapi.yaml agrees with the routes")
 struct OpenAPITests {
-    static let file: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/docs/openapi.yaml"
-    }()
+    static let file = Repository.path("docs/openapi.yaml")
 
     struct Documented: Hashable {
         var method: String

@@ -2,6 +2,7 @@ import Core
 import FakeExporter
 import Foundation
 import Host
+import TestKit
 import Testing
 import WireFormats
 

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Rating
 import Synchronization
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -59,9 +60,7 @@ import YAMLConfig
         """
 
     static func source(in dir: TemporaryDirectory) throws -> any ObservationSource {
-        let context = PluginContext(
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, metrics: NOOPMetricsHandler.instance,
-            clock: SystemClock(), baseDirectory: dir.path, environment: { _ in nil })
+        let context = PluginContext.testing(clock: SystemClock(), baseDirectory: dir.path)
         let node = try YAMLDocument.parse(yaml, file: "runner.yaml")
         let configuration = try ConfigLoader(registry: .builtIn()).load(
             root: node, file: "runner.yaml", context: context)
