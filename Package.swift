@@ -72,9 +72,14 @@ let package = Package(
             name: "XrayPush", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/XrayPush",
             exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
         // Dev tool: an in-memory exporter serving the real window contract with
-        // injectable faults, for `billing-service dev fake-exporter` and tests.
+        // injectable faults, for `billing-service dev fake-exporter` (its command
+        // lives here and is listed by the registry file) and tests.
         .target(
-            name: "FakeExporter", dependencies: ["Core", "WireFormats", hummingbird, hummingbirdTLS, nioSSL, log],
+            name: "FakeExporter",
+            dependencies: [
+                "Core", "WireFormats", hummingbird, hummingbirdTLS, nioSSL, log,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/DevTools/FakeExporter", swiftSettings: swiftSettings),
         .target(
             name: "AuditLog", dependencies: ["Core", "Hashing", log], path: "Sources/Sinks/AuditLog",
@@ -91,12 +96,15 @@ let package = Package(
         .target(
             name: "YAMLConfig", dependencies: ["Core", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
-        // Config, plugin registry, pipelines, state store, CLI commands.
+        // Config, plugin registry, pipelines, state store, CLI commands. The
+        // plugin and dev tool targets of the second line are for the registry
+        // list (Sources/Host/Registry/BuiltInPlugins.swift) alone: every other
+        // file asks for capabilities declared in Core.
         .target(
             name: "Host",
             dependencies: [
-                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "YAMLConfig",
-                "ExporterPull", "FakeExporter", "XrayPush",
+                "Core", "WireFormats", "Rating", "YAMLConfig",
+                "FileReplay", "Generator", "ExporterPull", "XrayPush", "AuditLog", "PostgresSink", "FakeExporter",
                 log, metrics,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
