@@ -104,6 +104,9 @@ let package = Package(
             name: "Host",
             dependencies: [
                 "Core", "WireFormats", "Rating", "YAMLConfig",
+                // The plugins, for Sources/Host/Registry/BuiltInPlugins.swift only: every
+                // other file of Host (and all of Daemon) reaches them through Core's
+                // capability protocols. A new plugin is a target, this list, one line there.
                 "FileReplay", "Generator", "ExporterPull", "XrayPush", "AuditLog", "PostgresSink", "FakeExporter",
                 log, metrics,
                 .product(name: "Yams", package: "Yams"),

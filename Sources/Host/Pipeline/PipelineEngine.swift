@@ -443,7 +443,7 @@ public final class PipelineEngine: Service, Sendable {
                 if job.reply?.isAnswered == true { continue }
                 var logger = logger
                 logger[metadataKey: "source"] = "\(job.source)"
-                if let failed = writer.failure {
+                if let failed = writer.failure, recovering == nil {
                     // The writer refused a batch: the state in memory is ahead of the store.
                     await writes.send(.barrier)
                     if policy == .stop {
