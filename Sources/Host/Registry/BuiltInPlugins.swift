@@ -1,9 +1,11 @@
 import AuditLog
+import ConnectVMMetrics
 import Core
 import ExporterPull
 import FileReplay
 import Generator
 import PostgresSink
+import UsageRecords
 import XrayPush
 
 /// The one explicit list of built-in plugin factories.
@@ -19,6 +21,8 @@ extension PluginRegistry {
                     GeneratorFactory(),
                     ExporterPullFactory(),
                     XrayPushFactory(),
+                    ConnectVMMetricsFactory(),
+                    UsageRecordsFactory(),
                 ],
                 sinks: [
                     AuditLogFactory(),
