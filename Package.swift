@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // Domain types and plugin contracts. No I/O, no plugin code.
@@ -70,6 +72,21 @@ let package = Package(
         // Accepts xray-exporter snapshots pushed to the daemon (issue 6).
         .target(
             name: "XrayPush", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/XrayPush",
+            exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
+        // Serves metald's and the VM platform's Connect RPC services (issue 15);
+        // its Swift protobuf code is generated from proto/ and committed.
+        .target(
+            name: "ConnectVMMetrics",
+            dependencies: [
+                "Core", "WireFormats", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                metrics,
+            ],
+            path: "Sources/Adapters/ConnectVMMetrics", exclude: ["README.md", "sample.yaml"],
+            swiftSettings: swiftSettings),
+        // Accepts the AI platform's usage records and answers its read side (issue 15).
+        .target(
+            name: "UsageRecords", dependencies: ["Core", "WireFormats", crypto], path: "Sources/Adapters/UsageRecords",
             exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
         // Dev tool: an in-memory exporter serving the real window contract with
         // injectable faults, for `billing-service dev fake-exporter` (its command
@@ -107,7 +124,8 @@ let package = Package(
                 // The plugins, for Sources/Host/Registry/BuiltInPlugins.swift only: every
                 // other file of Host (and all of Daemon) reaches them through Core's
                 // capability protocols. A new plugin is a target, this list, one line there.
-                "FileReplay", "Generator", "ExporterPull", "XrayPush", "AuditLog", "PostgresSink", "FakeExporter",
+                "FileReplay", "Generator", "ExporterPull", "XrayPush", "ConnectVMMetrics", "UsageRecords", "AuditLog",
+                "PostgresSink", "FakeExporter",
                 log, metrics,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -195,6 +213,17 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "XrayPushTests", dependencies: ["TestKit", "XrayPush", "WireFormats", "YAMLConfig"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConnectVMMetricsTests",
+            dependencies: [
+                "ConnectVMMetrics", "YAMLConfig", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                log, metrics,
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "UsageRecordsTests", dependencies: ["UsageRecords", "WireFormats", "YAMLConfig", log, metrics],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DaemonTests",

@@ -1,11 +1,13 @@
 import ArgumentParser
 import AuditLog
+import ConnectVMMetrics
 import Core
 import ExporterPull
 import FakeExporter
 import FileReplay
 import Generator
 import PostgresSink
+import UsageRecords
 import XrayPush
 
 /// The one explicit list of built-in plugin factories.
@@ -23,6 +25,8 @@ extension PluginRegistry {
                     GeneratorFactory(),
                     ExporterPullFactory(),
                     XrayPushFactory(),
+                    ConnectVMMetricsFactory(),
+                    UsageRecordsFactory(),
                 ],
                 sinks: [
                     AuditLogFactory(),
