@@ -1,11 +1,12 @@
 import Foundation
+import TestKit
 import Testing
 
 /// `migrate`, `usage` and `run`'s preflight against a real PostgreSQL, as an
 /// operator runs them: the ledger found from `--database-url` or from a postgres
 /// sink of plugins.yaml, their output and their error texts word for word.
 @Suite struct LedgerCommandTests {
-    static let root = ConfigLoaderTests.repositoryRoot
+    static let root = Repository.root
 
     /// The shipped xray fixture, priced with the shipped price book, into the
     /// postgres sink `ledger` (its URL in LEDGER_URL) and an audit.
@@ -27,80 +28,77 @@ import Testing
     }
 
     @Test(
-        "migrate --check reports a new database behind (exit 1), migrate applies it all once, then it is current",
-        .enabled(if: TestDatabase.serverURL != nil))
-    func migrateAndCheck() throws {
-        let db = try TestDatabase("cli_migrate")
-        defer { db.drop() }
-        let before = try BillingServiceProcess.run(["migrate", "--check", "--database-url", db.url])
-        #expect(before.status == 1, "\(before.stderr)")
-        let prefix = "schema version 0; pending ["
-        #expect(before.stdout.hasPrefix(prefix) && before.stdout.hasSuffix("]; unknown []\n"), "\(before.stdout)")
-        let pending = before.stdout.dropFirst(prefix.count).prefix { $0 != "]" }
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        try #require(pending.count >= 3 && pending.first == "1", "\(before.stdout)")
+        "migrate --check reports a new database behind (exit 1), migrate applies it all once, then it is current")
+    func migrateAndCheck() async throws {
+        try await TestDatabase.with("cli_migrate") { db in
+            let before = try BillingServiceProcess.run(["migrate", "--check", "--database-url", db.url])
+            #expect(before.status == 1, "\(before.stderr)")
+            let prefix = "schema version 0; pending ["
+            #expect(before.stdout.hasPrefix(prefix) && before.stdout.hasSuffix("]; unknown []\n"), "\(before.stdout)")
+            let pending = before.stdout.dropFirst(prefix.count).prefix { $0 != "]" }
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            try #require(pending.count >= 3 && pending.first == "1", "\(before.stdout)")
 
-        let applied = try BillingServiceProcess.run(["migrate", "--database-url", db.url])
-        #expect(applied.status == 0, "\(applied.stderr)")
-        #expect(applied.stdout == "applied migrations \(pending.joined(separator: ", "))\n")
-        let again = try BillingServiceProcess.run(["migrate", "--database-url", db.url])
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout == "schema is current\n")
-        // DATABASE_URL is the default of --database-url.
-        let after = try BillingServiceProcess.run(["migrate", "--check"], environment: ["DATABASE_URL": db.url])
-        #expect(after.status == 0, "\(after.stderr)")
-        #expect(after.stdout == "schema version \(pending.last ?? ""); pending []; unknown []\n")
+            let applied = try BillingServiceProcess.run(["migrate", "--database-url", db.url])
+            #expect(applied.status == 0, "\(applied.stderr)")
+            #expect(applied.stdout == "applied migrations \(pending.joined(separator: ", "))\n")
+            let again = try BillingServiceProcess.run(["migrate", "--database-url", db.url])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout == "schema is current\n")
+            // DATABASE_URL is the default of --database-url.
+            let after = try BillingServiceProcess.run(["migrate", "--check"], environment: ["DATABASE_URL": db.url])
+            #expect(after.status == 0, "\(after.stderr)")
+            #expect(after.stdout == "schema version \(pending.last ?? ""); pending []; unknown []\n")
+        }
     }
 
     @Test(
-        "usage sums the ledger the run wrote, the same from --config and from --database-url",
-        .enabled(if: TestDatabase.serverURL != nil))
-    func usageFromConfigAndURL() throws {
+        "usage sums the ledger the run wrote, the same from --config and from --database-url")
+    func usageFromConfigAndURL() async throws {
         let dir = try TemporaryDirectory("billing-cli-usage")
         defer { dir.remove() }
-        let db = try TestDatabase("cli_usage")
-        defer { db.drop() }
-        let file = try config(dir: dir)
-        let migrated = try BillingServiceProcess.run(
-            ["migrate", "--config", file], environment: ["LEDGER_URL": db.url])
-        try #require(migrated.status == 0, "\(migrated.stderr)")
-        #expect(migrated.stdout.hasPrefix("applied migrations 1, "), "\(migrated.stdout)")
-        let run = try BillingServiceProcess.run(["run", "--config", file], environment: ["LEDGER_URL": db.url])
-        try #require(run.status == 0, "\(run.stderr)")
+        try await TestDatabase.with("cli_usage") { db in
+            let file = try config(dir: dir)
+            let migrated = try BillingServiceProcess.run(
+                ["migrate", "--config", file], environment: ["LEDGER_URL": db.url])
+            try #require(migrated.status == 0, "\(migrated.stderr)")
+            #expect(migrated.stdout.hasPrefix("applied migrations 1, "), "\(migrated.stdout)")
+            let run = try BillingServiceProcess.run(["run", "--config", file], environment: ["LEDGER_URL": db.url])
+            try #require(run.status == 0, "\(run.stderr)")
 
-        let period = ["--from", "2026-11-01T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--granularity", "month"]
-        let fromConfig = try BillingServiceProcess.run(
-            ["usage", "--config", file, "--sink", "ledger", "--format", "csv"] + period,
-            environment: ["LEDGER_URL": db.url])
-        #expect(fromConfig.status == 0, "\(fromConfig.stderr)")
-        let fromURL = try BillingServiceProcess.run(
-            ["usage", "--database-url", db.url, "--format", "csv"] + period)
-        #expect(fromURL.status == 0, "\(fromURL.stderr)")
-        #expect(fromConfig.stdout == fromURL.stdout)
-        let lines = fromURL.stdout.split(separator: "\n")
-        #expect(lines.first == "subject,metric,unit,period_start,quantity,amount,currency", "\(fromURL.stdout)")
-        #expect(lines.count > 1, "\(fromURL.stdout)")
-        // Every row is of the month asked for, and the quantities add up to what the ledger holds.
-        var total: UInt64 = 0
-        for line in lines.dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            try #require(fields.count == 7, "\(line)")
-            #expect(fields[3] == "2026-11-01T00:00:00Z", "\(line)")
-            total += try #require(UInt64(fields[4]), "\(line)")
+            let period = ["--from", "2026-11-01T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--granularity", "month"]
+            let fromConfig = try BillingServiceProcess.run(
+                ["usage", "--config", file, "--sink", "ledger", "--format", "csv"] + period,
+                environment: ["LEDGER_URL": db.url])
+            #expect(fromConfig.status == 0, "\(fromConfig.stderr)")
+            let fromURL = try BillingServiceProcess.run(
+                ["usage", "--database-url", db.url, "--format", "csv"] + period)
+            #expect(fromURL.status == 0, "\(fromURL.stderr)")
+            #expect(fromConfig.stdout == fromURL.stdout)
+            let lines = fromURL.stdout.split(separator: "\n")
+            #expect(lines.first == "subject,metric,unit,period_start,quantity,amount,currency", "\(fromURL.stdout)")
+            #expect(lines.count > 1, "\(fromURL.stdout)")
+            // Every row is of the month asked for, and the quantities add up to what the ledger holds.
+            var total: UInt64 = 0
+            for line in lines.dropFirst() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                try #require(fields.count == 7, "\(line)")
+                #expect(fields[3] == "2026-11-01T00:00:00Z", "\(line)")
+                total += try #require(UInt64(fields[4]), "\(line)")
+            }
+            let ledger = try await db.query("SELECT sum(quantity) FROM billing.usage_facts")
+            #expect("\(total)\n" == ledger)
+
+            // One subject, one metric: a subset of the rows above.
+            let one = try BillingServiceProcess.run(
+                ["usage", "--database-url", db.url, "--format", "csv", "--subject", "nobody", "--metric", "none"] + period)
+            #expect(one.status == 0, "\(one.stderr)")
+            #expect(one.stdout == "subject,metric,unit,period_start,quantity,amount,currency\n")
         }
-        let ledger = try db.query("SELECT sum(quantity) FROM billing.usage_facts")
-        #expect("\(total)\n" == ledger)
-
-        // One subject, one metric: a subset of the rows above.
-        let one = try BillingServiceProcess.run(
-            ["usage", "--database-url", db.url, "--format", "csv", "--subject", "nobody", "--metric", "none"] + period)
-        #expect(one.status == 0, "\(one.stderr)")
-        #expect(one.stdout == "subject,metric,unit,period_start,quantity,amount,currency\n")
     }
 
     @Test(
-        "--config without exactly one postgres sink, or with --sink naming none, exits 2 saying so",
-        .enabled(if: TestDatabase.serverURL != nil))
+        "--config without exactly one postgres sink, or with --sink naming none, exits 2 saying so")
     func configMustNameOneLedger() throws {
         let dir = try TemporaryDirectory("billing-cli-sinks")
         defer { dir.remove() }
@@ -170,12 +168,11 @@ import Testing
     }
 
     @Test(
-        "a database the server does not have fails migrate and run at once (exit 1), naming the component",
-        .enabled(if: TestDatabase.serverURL != nil))
+        "a database the server does not have fails migrate and run at once (exit 1), naming the component")
     func unknownDatabaseIsRefusedAtOnce() throws {
         let dir = try TemporaryDirectory("billing-cli-refused")
         defer { dir.remove() }
-        let admin = try #require(TestDatabase.serverURL)
+        let admin = try TestDatabase.serverURL()
         var components = try #require(URLComponents(string: admin))
         components.path = "/no_such_database_\(UUID().uuidString.prefix(8).lowercased())"
         let url = try #require(components.string)

@@ -1,11 +1,12 @@
 import Foundation
+import TestKit
 import Testing
 
 /// The commands that use what a plugin offers beyond its pipeline role
 /// (`generate`, `audit verify`, `rate --from-audit`, `dev fake-exporter`), as an
 /// operator meets them: their output and their error texts, word for word.
 @Suite struct ToolCommandTests {
-    static let root = ConfigLoaderTests.repositoryRoot
+    static let root = Repository.root
 
     /// A config with a generator `g` (30 minutes of xray, or endless without
     /// `duration`) and a file_replay source `replay`.
