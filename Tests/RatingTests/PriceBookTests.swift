@@ -1,15 +1,12 @@
 import Core
 import Foundation
 import Rating
+import TestKit
 import Testing
 import YAMLConfig
 
-/// The repository root, found from this file, so tests read the shipped examples.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 func loadBook(_ relativePath: String) throws -> PriceBook {
-    let path = repositoryRoot.appendingPathComponent(relativePath).path
+    let path = Repository.path(relativePath)
     return try PriceBookDecoder.decode(YAMLDocument.load(path: path), file: relativePath)
 }
 

@@ -2,24 +2,23 @@ import Core
 import Foundation
 import Logging
 import PostgresNIO
+import TestKit
 import Testing
 
 @testable import PostgresSink
 
-/// A fresh, migrated schema in the server at DATABASE_URL, dropped afterwards.
+/// A fresh, migrated ledger schema in the server at DATABASE_URL, dropped
+/// afterwards: the sink's tests share one database and own one schema each.
 ///
-/// scripts/test.sh always sets DATABASE_URL (its own throwaway cluster when
-/// none is given), so a missing variable is a failure, not a skip.
-struct TestDatabase {
+/// The server is TestKit's (`TestDatabase.serverURL()`): a missing
+/// DATABASE_URL is a failure naming scripts/test.sh, not a skip.
+struct TestLedger {
     let database: LedgerDatabase
     let schema: LedgerSchema
 
     static var url: DatabaseURL {
         get throws {
-            let text = try #require(
-                ProcessInfo.processInfo.environment["DATABASE_URL"],
-                "DATABASE_URL is not set: run the tests with scripts/test.sh, which starts a throwaway PostgreSQL")
-            return try DatabaseURL(parsing: text)
+            try DatabaseURL(parsing: try TestDatabase.serverURL())
         }
     }
 
@@ -28,14 +27,14 @@ struct TestDatabase {
     /// Runs `body` with a uniquely named schema; migrates it first unless `migrated` is false.
     static func with<T>(
         migrated: Bool = true, connectTimeout: Duration = .seconds(60),
-        _ body: (TestDatabase) async throws -> T
+        _ body: (TestLedger) async throws -> T
     ) async throws -> T {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let schema = try #require(LedgerSchema(String(name)))
         let database = LedgerDatabase(
             url: try url, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: connectTimeout),
             schema: schema, logger: logger)
-        let test = TestDatabase(database: database, schema: schema)
+        let test = TestLedger(database: database, schema: schema)
         do {
             if migrated {
                 try await Migrator(database: database, schema: schema).migrate(now: test.now)
@@ -58,14 +57,14 @@ struct TestDatabase {
         let schema = self.schema
         _ = try? await database.withConnection(component: "test") { connection in
             _ = try await connection.query(
-                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema.name) CASCADE"), logger: TestDatabase.logger)
+                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema.name) CASCADE"), logger: TestLedger.logger)
         }
     }
 
     /// Runs a query returning one text value per row.
     func strings(_ sql: String) async throws -> [String] {
         try await database.withConnection(component: "test") { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestLedger.logger)
             var out: [String] = []
             for try await value in rows.decode(String.self) { out.append(value) }
             return out
@@ -75,7 +74,7 @@ struct TestDatabase {
     /// Runs a query returning one integer.
     func integer(_ sql: String) async throws -> Int64 {
         try await database.withConnection(component: "test") { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestLedger.logger)
             var result: Int64 = -1
             for try await value in rows.decode(Int64.self) { result = value }
             return result
@@ -84,7 +83,7 @@ struct TestDatabase {
 
     func execute(_ sql: String) async throws {
         try await database.withConnection(component: "test") { connection in
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestLedger.logger)
         }
     }
 
@@ -116,6 +115,13 @@ struct TestDatabase {
 
     /// Rows where minute totals differ from the sums of facts (should be none).
     func totalsMismatches() async throws -> Int64 { try await integer(schema.totalsMismatchQuery) }
+}
+
+extension PrivateCluster {
+    /// The cluster's URL as the sink takes it.
+    var databaseURL: DatabaseURL {
+        get throws { try DatabaseURL(parsing: url) }
+    }
 }
 
 struct LedgerSnapshot: Equatable {

@@ -1,18 +1,5 @@
 import Foundation
-
-/// A fresh directory under the system temp dir, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init(_ label: String = "billing-host") throws {
-        path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
+import TestKit
 
 extension TemporaryDirectory {
     /// The shipped plugins.yaml rewritten so its state and audit live in this

@@ -1,4 +1,3 @@
-import Host
 import Synchronization
 
 /// The answer to one job queued on a `PipelineEngine`, given exactly once: by
@@ -8,7 +7,7 @@ import Synchronization
 /// Exists so a caller (a push) never waits longer than it was promised while
 /// the pipeline is stuck on a dead database, and so a job nobody waits for any
 /// more is not applied later behind the caller's back.
-final class JobReply: Sendable {
+public final class JobReply: Sendable {
     private struct State {
         var continuation: CheckedContinuation<BatchOutcome?, any Error>?
         /// An answer given before the continuation was installed.

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Rating
 import Synchronization
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -11,7 +12,7 @@ import YAMLConfig
 
 /// The runner meters batch N+1 while batch N is written: what it commits must
 /// still be exactly the batches every sink acknowledged, in order.
-@Suite struct PipelineRunnerTests {
+@Suite struct PipelineEngineTests {
     /// Records what it acknowledged; fails every write from `failFrom` on.
     final class RecordingSink: FactSink {
         let id = "recording"
@@ -59,9 +60,7 @@ import YAMLConfig
         """
 
     static func source(in dir: TemporaryDirectory) throws -> any ObservationSource {
-        let context = PluginContext(
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, metrics: NOOPMetricsHandler.instance,
-            clock: SystemClock(), baseDirectory: dir.path, environment: { _ in nil })
+        let context = PluginContext.testing(clock: SystemClock(), baseDirectory: dir.path)
         let node = try YAMLDocument.parse(yaml, file: "runner.yaml")
         let configuration = try ConfigLoader(registry: .builtIn()).load(
             root: node, file: "runner.yaml", context: context)
@@ -72,10 +71,10 @@ import YAMLConfig
         _ source: any ObservationSource, sink: RecordingSink, store: FileStateStore
     ) async throws -> PipelineSummary {
         let pipeline = HostConfiguration.Pipeline(id: "p", sources: [source], sinks: [sink])
-        return try await PipelineRunner(
+        return try await PipelineEngine.finite(
             pipeline: pipeline, store: store, rater: nil, clock: SystemClock(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        ).run()
+        ).runToEnd()
     }
 
     /// The state after the first `count` batches, committed one at a time with
@@ -92,7 +91,8 @@ import YAMLConfig
         var reader = try await source.makeReader(from: nil)
         for _ in 0..<count {
             let batch = try #require(try await reader.next())
-            _ = try await committer.apply(batch, from: source.id, meter: meter, state: &state, logger: logger)
+            let prepared = try committer.prepare(batch, from: source.id, meter: meter, state: &state)
+            try await committer.write(prepared, logger: logger)
         }
         return try await store.load(pipeline: "p")
     }

@@ -1,5 +1,4 @@
 public import Core
-import Host
 import Logging
 
 /// Whether this process writes a pipeline now, as `/readyz` and `/v1/status` show it.

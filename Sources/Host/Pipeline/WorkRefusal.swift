@@ -1,5 +1,6 @@
-/// Why the daemon refused work it was asked to do.
-public struct DaemonError: Error, Sendable, CustomStringConvertible {
+/// Why a pipeline (or the daemon) refused work it was asked to do: not ready,
+/// shutting down, or asked about something that does not exist.
+public struct WorkRefusal: Error, Sendable, CustomStringConvertible {
     /// Which HTTP status the refusal maps to.
     public enum Kind: Sendable {
         /// Shutting down, or not ready yet: try again later (HTTP 503).
