@@ -26,7 +26,7 @@ enum ConnectFixture {
         var headers = PushHeaders()
         if let contentType { headers.append("Content-Type", contentType) }
         headers.append("Connect-Protocol-Version", "1")
-        for (name, value) in extra { headers.append(name, value) }
+        for (name, value) in extra { headers.set(name, value) }
         return PushRequest(
             route: route, path: "/" + path, headers: headers, query: [],
             pathParameters: ["method": String(path.split(separator: "/").last ?? "")], body: BytesBody(bytes: body))

@@ -49,6 +49,18 @@ struct ServiceTests {
         #expect(context.batches.first?.samples == 2)
     }
 
+    @Test("BillingService takes collector readings too: their ids are per reading, metald's are not needed")
+    func collectorReadingsOnBillingService() async throws {
+        let context = TestPushContext(now: F.now)
+        var request = Billing_V1_SendMetricsBatchRequest()
+        request.billingMetrics = [Self.billingMetrics(at: F.now.nanosecondsSinceEpoch / 1_000_000_000 - 30)]
+        let response = try await F.call(
+            F.source(), "billing.v1.BillingService/SendMetricsBatch", proto: request, context: context)
+        #expect(response.status == 200)
+        #expect(try Billing_V1_SendMetricsBatchResponse(serializedBytes: F.bytes(response)).accepted == 1)
+        #expect(context.batches.first?.observations.count == 8)
+    }
+
     @Test("a client's memory_bytes_seconds is checked against the levels it reported before; a difference is counted")
     func memoryIntegral() async throws {
         let source = F.source()

@@ -92,11 +92,13 @@ struct DaemonHarness {
     }
 
     func request(
-        _ method: String, _ path: String, token: String? = nil, body: String? = nil, port: Int? = nil
+        _ method: String, _ path: String, token: String? = nil, body: String? = nil, port: Int? = nil,
+        headers: [(String, String)] = []
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port ?? self.port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 64 << 20)

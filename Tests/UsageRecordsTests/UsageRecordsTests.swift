@@ -130,6 +130,26 @@ struct UsageRecordsIngestTests {
         #expect(context.batches.count == 2)
     }
 
+    @Test("one request_id twice in one body: one observation; with two records: 409")
+    func repeatedInBody() async throws {
+        let source = Self.source()
+        let context = TestPushContext(now: Self.now)
+        let record =
+            #"{"user_id":"a","product_id":"p","service_type":"model_inference","usage_amount":1,"request_id":"x"}"#
+        let twice = try await Self.post(
+            source, UsageRecordsSource.recordsPath, "[\(record),\(record)]", context: context)
+        #expect(twice.status == 200)
+        #expect(context.batches.first?.observations.count == 1)
+        let other =
+            #"{"user_id":"a","product_id":"p","service_type":"model_inference","usage_amount":2,"request_id":"y"}"#
+        let otherAgain =
+            #"{"user_id":"a","product_id":"p","service_type":"model_inference","usage_amount":3,"request_id":"y"}"#
+        let conflict = try await Self.post(
+            source, UsageRecordsSource.recordsPath, "[\(other),\(otherAgain)]", context: context)
+        #expect(conflict.status == 409)
+        #expect(context.batches.count == 1)
+    }
+
     @Test(
         "bad input: its exact status and message, nothing submitted",
         arguments: [

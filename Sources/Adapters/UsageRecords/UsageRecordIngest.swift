@@ -50,9 +50,10 @@ extension UsageRecordsSource {
             }
         }
         // request_id: a key seen before with another record, or twice in this body with two, is a conflict.
-        let keyed = accepted.enumerated().compactMap { offset, item in item.record.requestID.map { ($0, offset) } }
+        var keyed = accepted.enumerated().compactMap { offset, item in item.record.requestID.map { ($0, offset) } }
         let known = await requests.lookup(keyed.map(\.0))
         var inBody: [String: String] = [:]
+        var repeated: Set<Int> = []
         var replays = 0
         for (key, offset) in keyed {
             let digest = accepted[offset].digest
@@ -67,8 +68,15 @@ extension UsageRecordsSource {
                     ("request_id", .string(key)), ("original_digest", .string(first)), ("digest", .string(digest)),
                 ]).response(409)
             }
+            if inBody[key] != nil { repeated.insert(offset) }
             inBody[key] = digest
             if known[key] != nil { replays += 1 }
+        }
+        // A record repeated under one request_id in one body is one record.
+        if !repeated.isEmpty {
+            accepted = accepted.enumerated().filter { !repeated.contains($0.offset) }.map(\.element)
+            keyed = accepted.enumerated().compactMap { offset, item in item.record.requestID.map { ($0, offset) } }
+            replays = keyed.filter { known[$0.0] != nil }.count
         }
         if !many, replays == 1, let key = accepted.first?.record.requestID, let original = known[key] {
             return .json(200, original.answer)

@@ -16,7 +16,9 @@ extension ConnectVMMetricsSource {
             return answer
         }
         let now = self.now(context)
-        var observations = try translator.observations(of: request, now: now)
+        // metald fills vm_id, customer_id and metrics; a collector batch sent
+        // here fills billing_metrics only, and its ids are per reading.
+        var observations = request.metrics.isEmpty ? [] : try translator.observations(of: request, now: now)
         var reports: [VMReport] = []
         if let latest = observations.map(\.time).max() {
             reports.append(

@@ -1,0 +1,116 @@
+import Core
+import Foundation
+import TestKit
+import Testing
+
+@testable import Daemon
+
+/// The AI platform's usage records through a real daemon into the real
+/// PostgreSQL ledger, and its read side back from it.
+@Suite(
+    "usage_records over HTTP into the ledger",
+    .disabled("not yet run end to end: main's HostTests did not build at merge time, so no test bundle linked"))
+struct UsageRecordsPushTests {
+    static let config = """
+        version: 1
+        state:
+          store: postgres
+        sources:
+          ai:
+            type: usage_records
+            max_age: none
+            max_body_bytes: 4KiB
+            service_types:
+              model_inference: { metric: ai.model_inference_tokens, unit_scale: 1 }
+              storage_minio: { metric: storage.byte_hours, unit_scale: 1000000000 }
+        sinks:
+          ledger:
+            type: postgres
+            database_url_env: LEDGER_URL
+        pipelines:
+          main:
+            sources: [ai]
+            sinks: [ledger]
+        service:
+          listen: 127.0.0.1:0
+          tokens:
+            - id: ops
+              token_env: OPS_TOKEN
+              scopes: [billing:read, billing:admin]
+            - id: pusher
+              token_env: PUSH_TOKEN
+              scopes: [ingest]
+        """
+    static let ops = "ops-secret-9d2c-11ef"
+    static let pusher = "push-secret-ai-7731"
+
+    static func record(_ amount: String, request: String?, user: String = "user-1", at: String = "2026-01-01T00:00:30Z")
+        -> String
+    {
+        let key = request.map { #","request_id":"\#($0)""# } ?? ""
+        return
+            #"{"user_id":"\#(user)","product_id":"gpt-4","service_type":"model_inference","usage_amount":"\#(amount)","billing_method":"wallet_deduction","usage_timestamp":"\#(at)"\#(key)}"#
+    }
+
+    @Test(
+        "a record lands once; the same request_id and record answer the same and write nothing; another record is 409")
+    func idempotent() async throws {
+        try await UsageTests.withLedger("usage_records_idem") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": Self.ops, "PUSH_TOKEN": Self.pusher]
+            try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                let first = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1000", request: "req-1"))
+                #expect(first.status == 200, "\(first.body)")
+                let again = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1000", request: "req-1"))
+                #expect(again.status == 200)
+                #expect(again.body == first.body)
+                let conflict = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1001", request: "req-1"))
+                #expect(conflict.status == 409)
+                let facts = try await TestDatabase.rows(
+                    database.url, "SELECT sum(quantity)::text FROM billing.usage_facts WHERE subject = 'user-1'")
+                #expect(facts == ["1000"])
+                let records = try await d.request("GET", "/api/v1/billing/records/user/user-1", token: Self.ops)
+                #expect(records.status == 200, "\(records.body)")
+                let rows = records.json["records"] as? [[String: Any]] ?? []
+                #expect(rows.first?["quantity"] as? String == "1000")
+                let health = try await d.request("GET", "/health")
+                #expect(health.status == 200)
+                #expect(health.json["status"] as? String == "healthy")
+            }
+        }
+    }
+
+    @Test("records: all or nothing; a non-whole amount, an unmapped service_type and a wrong scope write nothing")
+    func allOrNothing() async throws {
+        try await UsageTests.withLedger("usage_records_bad") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": Self.ops, "PUSH_TOKEN": Self.pusher]
+            try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                let body = "[" + Self.record("5", request: nil) + "," + Self.record("1.5", request: nil) + "]"
+                let bad = try await d.request("POST", "/api/v1/usage/records", token: Self.pusher, body: body)
+                #expect(bad.status == 422)
+                #expect((bad.json["detail"] as? String)?.hasPrefix("record 1, usage_amount") == true, "\(bad.body)")
+                let scope = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.ops, body: Self.record("5", request: nil))
+                #expect(scope.status == 403)
+                let big = try await d.request(
+                    "POST", "/api/v1/usage/records", token: Self.pusher,
+                    body: "[" + Array(repeating: Self.record("1", request: nil), count: 40).joined(separator: ",") + "]"
+                )
+                #expect(big.status == 413)
+                let facts = try await TestDatabase.rows(database.url, "SELECT count(*)::text FROM billing.usage_facts")
+                #expect(facts == ["0"])
+                let ndjson =
+                    Self.record("2", request: "a") + "\n" + Self.record("3", request: "b", user: "user-2") + "\n"
+                let ok = try await d.request("POST", "/api/v1/usage/records", token: Self.pusher, body: ndjson)
+                #expect(ok.status == 200, "\(ok.body)")
+                let sums = try await TestDatabase.rows(
+                    database.url,
+                    "SELECT subject || '=' || sum(quantity)::text FROM billing.usage_facts GROUP BY subject ORDER BY subject"
+                )
+                #expect(sums == ["user-1=2", "user-2=3"])
+            }
+        }
+    }
+}
