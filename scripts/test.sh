@@ -33,7 +33,7 @@ fi
 # processes and private clusters, and a bound then measures the starvation
 # (a CI run saw 100 s stalls), not the product. Both passes always run; the
 # exit status is the first failure's.
-timed='DatabaseDeadlineTests|WrongPasswordTests|DatabaseOutageTests|DatabaseRefusalTests|ConnectionLimitTests|StandbyProcessTests|ServerCrashTests|HeldPipelineTests'
+timed='DatabaseDeadlineTests|WrongPasswordTests|DatabaseOutageTests|DatabaseRefusalTests|ConnectionLimitTests|StandbyProcessTests|ServerCrashTests|HeldPipelineTests|UnaryProtocolTests'
 exec "$root/scripts/with-postgres.sh" bash -c '
     status=0
     swift test --skip "$1" || status=$?
