@@ -28,19 +28,17 @@ if (($# > 0)); then
 fi
 # With no arguments, the suites that assert wall-clock bounds (a deadline met
 # within N seconds, a connection closed after its timeout, a takeover within
-# seconds) run in a second pass of their own. In one pass with the rest, the
+# seconds) run in a last pass of their own. In one pass with the rest, the
 # ~390 tests share two cores and two cooperative threads with dozens of child
 # processes and private clusters, and a bound then measures the starvation
-# (a CI run saw 100 s stalls), not the product. The command-line suites that
-# wait for a child process synchronously (LedgerCommandTests, ToolCommandTests)
-# run there too: each such wait holds one of the two cooperative threads, and
-# thirteen of them in the first pass stalled every other test for about a
-# minute (database connections then timed out). Every pass always runs; the
+# (a CI run saw 100 s stalls), not the product.
+# Every pass always runs; the
 # exit status is the first failure's.
-timed='DatabaseDeadlineTests|WrongPasswordTests|DatabaseOutageTests|DatabaseRefusalTests|ConnectionLimitTests|StandbyProcessTests|ServerCrashTests|HeldPipelineTests|UnaryProtocolTests|LedgerCommandTests|ToolCommandTests'
+timed='DatabaseDeadlineTests|WrongPasswordTests|DatabaseOutageTests|DatabaseRefusalTests|ConnectionLimitTests|StandbyProcessTests|ServerCrashTests|HeldPipelineTests|UnaryProtocolTests'
 # HostTests run in a pass of their own between the two: their process tests
-# wait for children on the cooperative threads too, and with the rest of the
-# suite beside them database connections of other tests timed out.
+# (and the command-line suites among them) wait for children synchronously on
+# the cooperative threads, and with the rest of the suite beside them other
+# tests' database connections timed out after a 40-50 s stall.
 exec "$root/scripts/with-postgres.sh" bash -c '
     status=0
     swift test --skip "HostTests|$1" || status=$?
