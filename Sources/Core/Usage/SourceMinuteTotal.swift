@@ -13,4 +13,3 @@ public struct SourceMinuteTotal: Sendable, Hashable {
         self.quantity = quantity
     }
 }
-

@@ -52,4 +52,3 @@ public struct UsageRow: Sendable, Hashable {
         self.currency = currency
     }
 }
-

@@ -1,5 +1,3 @@
-
-
 /// Output formats of `billing-service usage --format`.
 public enum UsageFormat: String, Sendable, CaseIterable, Hashable {
     case table, json, csv

@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 
 /// One endpoint of the daemon's HTTP API: the daemon's own (`builtIn`) and
 /// those the configured push sources declare. docs/openapi.yaml must list

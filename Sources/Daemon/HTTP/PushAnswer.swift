@@ -13,7 +13,8 @@ enum PushAnswer {
             var bytes = [UInt8](try JSONResponse.encoder().encode(value))
             bytes.append(UInt8(ascii: "\n"))
             return PushResponse(
-                status: status, headers: PushHeaders([.init(name: "Content-Type", value: "application/json; charset=utf-8")]),
+                status: status,
+                headers: PushHeaders([.init(name: "Content-Type", value: "application/json; charset=utf-8")]),
                 body: .bytes(bytes))
         } catch {
             return self.error(500, code: "encoding_failed", "could not encode the response: \(error)")

@@ -37,13 +37,15 @@ extension APIServer {
         if let id {
             guard let found = mount.sources.first(where: { $0.id == id }) else {
                 throw WorkRefusal(
-                    .notFound, "no source \"\(id)\" serves \(mount.route.method) \(mount.route.path) (sources: \(names))")
+                    .notFound,
+                    "no source \"\(id)\" serves \(mount.route.method) \(mount.route.path) (sources: \(names))")
             }
             return found
         }
         guard mount.sources.count == 1, let only = mount.sources.first else {
             throw WorkRefusal(
-                .badRequest, "several sources serve \(mount.route.method) \(mount.route.path) (\(names)): name one with ?source=")
+                .badRequest,
+                "several sources serve \(mount.route.method) \(mount.route.path) (\(names)): name one with ?source=")
         }
         return only
     }
@@ -55,9 +57,11 @@ extension APIServer {
         } catch {
             return Self.failure(error)
         }
-        guard let push = source.push, let declared = push.routes.first(where: {
-            $0.method == mount.route.method && $0.path == mount.route.path
-        }) else {
+        guard let push = source.push,
+            let declared = push.routes.first(where: {
+                $0.method == mount.route.method && $0.path == mount.route.path
+            })
+        else {
             return Self.failure(WorkRefusal(.notFound, "source \(source.id) serves no \(mount.route.path)"))
         }
         if let refusal = PushContentType.refusal(request.headers[.contentType], route: declared) {

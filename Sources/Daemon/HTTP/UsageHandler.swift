@@ -16,7 +16,8 @@ extension APIServer {
         let query = request.uri.queryParameters
         guard let ledger = ledgers.first else {
             return JSONResponse.error(
-                .notFound, code: "no_ledger", "no sink of the configuration is a usage ledger (such as postgres): usage needs the ledger")
+                .notFound, code: "no_ledger",
+                "no sink of the configuration is a usage ledger (such as postgres): usage needs the ledger")
         }
         guard let fromText = query["from"].map(String.init) else {
             return JSONResponse.error(.badRequest, code: "bad_request", "from: an RFC 3339 timestamp is required")

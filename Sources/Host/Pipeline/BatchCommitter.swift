@@ -106,7 +106,8 @@ public struct BatchCommitter: Sendable {
         let minutes = MinuteCount(facts: facts, observations: batch.observations)
         let outcome = BatchOutcome(
             sequence: sequence, samples: batch.samples, observations: batch.observations.count, facts: facts.count,
-            stats: metered.stats, unpriced: unpriced, writtenMinutes: minutes.written, replayedMinutes: minutes.replayed,
+            stats: metered.stats, unpriced: unpriced, writtenMinutes: minutes.written,
+            replayedMinutes: minutes.replayed,
             sourceState: sourceState)
         return PreparedBatch(facts: factBatch, outcome: outcome)
     }

@@ -249,7 +249,7 @@ public final class PipelineEngine: Service, Sendable {
                 state = try await cancelWhenGracefulShutdown { [self] in
                     try await openRetrying()
                 }
-            } catch where lock.guardsAnything && !lock.isHeld {
+            } catch  where lock.guardsAnything && !lock.isHeld {
                 logger.error("lost the pipeline's lock while starting", metadata: ["error": "\(error)"])
                 continue
             }
