@@ -153,7 +153,8 @@ let package = Package(
             name: "BillingBench",
             dependencies: [
                 "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "Host",
-                "FakeExporter", "ExporterPull", "Daemon", "YAMLConfig", asyncHTTPClient,
+                "FakeExporter", "ExporterPull", "Daemon", "YAMLConfig", "ConnectVMMetrics", asyncHTTPClient,
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), log,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -217,13 +218,14 @@ let package = Package(
         .testTarget(
             name: "ConnectVMMetricsTests",
             dependencies: [
-                "ConnectVMMetrics", "YAMLConfig", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "TestKit", "ConnectVMMetrics", "YAMLConfig", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
                 log, metrics,
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "UsageRecordsTests", dependencies: ["UsageRecords", "WireFormats", "YAMLConfig", log, metrics],
+            name: "UsageRecordsTests",
+            dependencies: ["TestKit", "UsageRecords", "WireFormats", "YAMLConfig", log, metrics],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DaemonTests",

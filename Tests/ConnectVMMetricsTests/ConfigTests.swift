@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import Metrics
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -9,15 +10,9 @@ import YAMLConfig
 
 @Suite("connect_vm_metrics configuration")
 struct ConfigTests {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/Sources/Adapters/ConnectVMMetrics"
-    }()
+    static let directory = Repository.path("Sources/Adapters/ConnectVMMetrics")
 
-    static let context = PluginContext(
-        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: NOOPMetricsHandler.instance,
-        clock: FixedClock(time: ConnectFixture.now), baseDirectory: "/etc/billing", environment: { _ in nil })
+    static let context = PluginContext.testing(clock: FixedClock(ConnectFixture.now), baseDirectory: "/etc/billing")
 
     @Test("sample.yaml decodes through the real factory with every key")
     func sample() throws {

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import NIOCore
 import SwiftProtobuf
+import TestKit
 
 @testable import ConnectVMMetrics
 

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Metrics
 import SwiftProtobuf
+import TestKit
 import Testing
 import WireFormats
 

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import SwiftProtobuf
+import TestKit
 import Testing
 import WireFormats
 

@@ -9,8 +9,7 @@ import Testing
 /// PostgreSQL ledger, driven by the official Python Connect client (`connectrpc`,
 /// stubs generated from proto/billing/v1/billing.proto by scripts/python-env.sh).
 @Suite(
-    "connect_vm_metrics over HTTP with the Python Connect client",
-    .disabled("not yet run end to end: main's HostTests did not build at merge time, so no test bundle linked"))
+    "connect_vm_metrics over HTTP with the Python Connect client")
 struct ConnectVMMetricsPushTests {
     static let config = """
         version: 1
@@ -56,7 +55,7 @@ struct ConnectVMMetricsPushTests {
                 for codec in ["json", "proto"] {
                     for gzip in ["on", "off"] {
                         vm += 1
-                        let answer = try ConnectPeer.run(
+                        let answer = try await ConnectPeer.run(
                             url, Self.pusher, codec, gzip, "send-batch", "vm-\(vm)", "cust-1", "\(Self.first)", "3")
                         #expect(answer.first?["success"] as? Bool == true, "\(codec) gzip \(gzip): \(answer)")
                     }
@@ -67,7 +66,7 @@ struct ConnectVMMetricsPushTests {
                     "SELECT sum(quantity)::text FROM billing.usage_facts WHERE metric = 'vm.cpu_time_ns' AND subject = 'cust-1'"
                 )
                 #expect(cpu == ["12000000000"])
-                let replay = try ConnectPeer.run(
+                let replay = try await ConnectPeer.run(
                     url, Self.pusher, "proto", "on", "send-batch", "vm-1", "cust-1", "\(Self.first)", "3")
                 #expect(replay.first?["success"] as? Bool == true)
                 let again = try await TestDatabase.rows(
@@ -75,7 +74,7 @@ struct ConnectVMMetricsPushTests {
                     "SELECT sum(quantity)::text FROM billing.usage_facts WHERE metric = 'vm.cpu_time_ns' AND subject = 'cust-1'"
                 )
                 #expect(again == ["12000000000"])
-                let usage = try ConnectPeer.run(
+                let usage = try await ConnectPeer.run(
                     url, Self.ops, "json", "on", "usage", "cust-1", "\(Self.first - 3600)", "\(Self.first + 3600)")
                 let rows = usage.first?["usage"] as? [[String: Any]] ?? []
                 let cpuRows = rows.filter { $0["metric"] as? String == "vm.cpu_time_ns" }
@@ -92,18 +91,18 @@ struct ConnectVMMetricsPushTests {
                 let url = "http://127.0.0.1:\(d.port)"
                 for gzip in ["on", "off"] {
                     let stream = try ConnectPeer.start(url, Self.ops, "proto", gzip, "stream", "cust-\(gzip)", "1")
-                    #expect(stream.readLine()?["open"] as? Bool == true)
+                    #expect(await stream.readLine()?["open"] as? Bool == true)
                     try await Task.sleep(for: .milliseconds(500))
-                    _ = try ConnectPeer.run(
+                    _ = try await ConnectPeer.run(
                         url, Self.pusher, "json", "off", "send-batch", "vm-s-\(gzip)", "cust-\(gzip)", "\(Self.first)",
                         "2")
-                    let update = stream.readLine()
+                    let update = await stream.readLine()
                     #expect(update?["customerId"] as? String == "cust-\(gzip)", "\(String(describing: update))")
                     let rows = update?["usage"] as? [[String: Any]] ?? []
                     let cpu = rows.filter { $0["metric"] as? String == "vm.cpu_time_ns" }
                         .compactMap { Int($0["quantity"] as? String ?? "") }.reduce(0, +)
                     #expect(cpu == 2_000_000_000)
-                    #expect(stream.wait() == 0)
+                    #expect(await stream.wait() == 0)
                 }
             }
         }
@@ -124,7 +123,7 @@ struct ConnectVMMetricsPushTests {
                     "POST", "/billing.v1.BillingService/SendMetricsBatch", token: Self.pusher, body: "x",
                     headers: [("Content-Type", "text/plain")])
                 #expect(codec.status == 415)
-                let scope = try ConnectPeer.run(
+                let scope = try await ConnectPeer.run(
                     "http://127.0.0.1:\(d.port)", Self.ops, "json", "off", "send-batch", "vm-x", "cust-x",
                     "\(Self.first)", "1")
                 #expect((scope.first?["error"] as? [String: Any])?["code"] as? String == "permission_denied")
@@ -138,81 +137,34 @@ struct ConnectVMMetricsPushTests {
             }
         }
     }
-}
 
-/// The Python Connect client of Tests/ConnectPeer/connect_peer.py, run from the test venv.
-struct ConnectPeer {
-    let process: Process
-    let output: FileHandle
-    private let buffer = LineBuffer()
-
-    static var python: String {
-        (ProcessInfo.processInfo.environment["BILLING_TEST_VENV"] ?? repository + "/.venv-test") + "/bin/python"
-    }
-
-    static let repository: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static func start(_ arguments: String...) throws -> ConnectPeer {
-        try start(arguments)
-    }
-
-    static func start(_ arguments: [String]) throws -> ConnectPeer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repository + "/Tests/ConnectPeer/connect_peer.py"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        let venv = URL(fileURLWithPath: python).deletingLastPathComponent().deletingLastPathComponent().path
-        environment["PYTHONPATH"] = venv + "/stubs"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        return ConnectPeer(process: process, output: pipe.fileHandleForReading)
-    }
-
-    /// Runs a command to its end; its JSON lines.
-    static func run(_ arguments: String...) throws -> [[String: Any]] {
-        let peer = try start(arguments)
-        var lines: [[String: Any]] = []
-        while let line = peer.readLine() { lines.append(line) }
-        peer.process.waitUntilExit()
-        return lines
-    }
-
-    /// The next JSON line; nil at the end.
-    func readLine() -> [String: Any]? {
-        while true {
-            if let line = buffer.next() {
-                return (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] ?? [
-                    "raw": String(decoding: line, as: UTF8.self)
-                ]
+    @Test("/v1/status shows a VM silent past stale_after without a stop, and one billed but never started")
+    func staleInStatus() async throws {
+        try await UsageTests.withLedger("connect_stale") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": Self.ops, "PUSH_TOKEN": Self.pusher]
+            let config = Self.config.replacingOccurrences(
+                of: "    max_body_bytes: 64KiB", with: "    max_body_bytes: 64KiB\n    stale_after: 1s")
+            try await DaemonHarness.run(config: config, environment: environment) { d in
+                let url = "http://127.0.0.1:\(d.port)"
+                let sent = try await ConnectPeer.run(
+                    url, Self.pusher, "json", "off", "send-batch", "vm-quiet", "cust-9", "\(Self.first)", "2")
+                #expect(sent.first?["success"] as? Bool == true, "\(sent)")
+                let fresh = try await d.request("GET", "/v1/status", token: Self.ops)
+                let freshDetails = (fresh.json["sources"] as? [[String: Any]])?.first?["details"] as? [String: Any]
+                #expect(freshDetails?["stale_vms"] as? [String] == [])
+                #expect(freshDetails?["billed_without_start"] as? [String] == ["vm-quiet"])
+                #expect(freshDetails?["known_vms"] as? Int == 1)
+                try await Task.sleep(for: .milliseconds(1_500))
+                let later = try await d.request("GET", "/v1/status", token: Self.ops)
+                let details = (later.json["sources"] as? [[String: Any]])?.first?["details"] as? [String: Any]
+                #expect(details?["stale_vms"] as? [String] == ["vm-quiet"], "\(later.body)")
+                #expect(details?["stale_after_seconds"] as? Int == 1)
+                let metrics = try await d.request("GET", "/metrics")
+                let gauge = metrics.body.split(separator: "\n").first {
+                    $0.hasPrefix(#"billing_connect_vm_stale_vms{source="vm"} "#)
+                }
+                #expect(gauge.flatMap { Double($0.split(separator: " ").last ?? "") } == 1, "\(metrics.body)")
             }
-            let chunk = output.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(chunk)
         }
-    }
-
-    func wait() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-}
-
-/// Bytes read so far, split at newlines.
-final class LineBuffer: @unchecked Sendable {
-    private var data = Data()
-
-    func append(_ chunk: Data) { data.append(chunk) }
-
-    func next() -> Data? {
-        guard let newline = data.firstIndex(of: 0x0A) else { return nil }
-        let line = data[data.startIndex..<newline]
-        data = Data(data[(newline + 1)...])
-        return Data(line)
     }
 }

@@ -8,8 +8,7 @@ import Testing
 /// The AI platform's usage records through a real daemon into the real
 /// PostgreSQL ledger, and its read side back from it.
 @Suite(
-    "usage_records over HTTP into the ledger",
-    .disabled("not yet run end to end: main's HostTests did not build at merge time, so no test bundle linked"))
+    "usage_records over HTTP into the ledger")
 struct UsageRecordsPushTests {
     static let config = """
         version: 1
@@ -44,7 +43,14 @@ struct UsageRecordsPushTests {
     static let ops = "ops-secret-9d2c-11ef"
     static let pusher = "push-secret-ai-7731"
 
-    static func record(_ amount: String, request: String?, user: String = "user-1", at: String = "2026-01-01T00:00:30Z")
+    /// Ten minutes ago, to the second: inside the 31 days `records/user` reads.
+    static let recent: String = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSinceNow: -600))
+    }()
+
+    static func record(_ amount: String, request: String?, user: String = "user-1", at: String = recent)
         -> String
     {
         let key = request.map { #","request_id":"\#($0)""# } ?? ""
@@ -110,6 +116,80 @@ struct UsageRecordsPushTests {
                     "SELECT subject || '=' || sum(quantity)::text FROM billing.usage_facts GROUP BY subject ORDER BY subject"
                 )
                 #expect(sums == ["user-1=2", "user-2=3"])
+            }
+        }
+    }
+
+    /// Tokens at 0.002 each; storage with 5 GB-hours included (plan allowance).
+    static let priceBook = """
+        metrics: [ai.model_inference_tokens, storage.byte_hours]
+        version: "2026-01-01"
+        effective_from: "2026-01-01T00:00:00Z"
+        currency: USD
+        minor_units: 2
+        rounding: half_even
+        prices:
+          - metric: ai.model_inference_tokens
+            model: per_unit
+            unit: 1
+            unit_price: "0.002"
+          - metric: storage.byte_hours
+            model: per_unit
+            unit: 1000000000
+            unit_price: "0.10"
+            allowance: 5
+        """
+
+    @Test("calculate: the month's usage so far counts, the allowance makes it included, nothing is written")
+    func calculate() async throws {
+        try await UsageTests.withLedger("usage_records_quote") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": Self.ops, "PUSH_TOKEN": Self.pusher]
+            let config = Self.config + "\nrating:\n  price_book: pricebook.yaml\n"
+            try await DaemonHarness.run(
+                config: config, files: ["pricebook.yaml": Self.priceBook], environment: environment
+            ) { d in
+                let recorded = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1000", request: "q-1"))
+                #expect(recorded.status == 200, "\(recorded.body)")
+                let quote = try await d.request(
+                    "POST", "/api/v1/billing/calculate", token: Self.ops,
+                    body:
+                        #"{"user_id":"user-1","product_id":"gpt-4","service_type":"model_inference","usage_amount":"1500"}"#
+                )
+                #expect(quote.status == 200, "\(quote.body)")
+                #expect(quote.json["total_cost"] as? String == "3.00")
+                #expect(quote.json["unit_price"] as? String == "0.002")
+                #expect(quote.json["currency"] as? String == "USD")
+                #expect(quote.json["period_quantity"] as? String == "1000")
+                #expect(quote.json["is_free_tier"] as? Bool == false)
+                #expect(quote.json["is_included_in_subscription"] as? Bool == false)
+                let storage = try await d.request(
+                    "POST", "/api/v1/billing/calculate", token: Self.ops,
+                    body:
+                        #"{"user_id":"user-1","product_id":"minio","service_type":"storage_minio","usage_amount":"2"}"#)
+                #expect(storage.status == 200, "\(storage.body)")
+                #expect(storage.json["total_cost"] as? String == "0.00")
+                #expect(storage.json["is_included_in_subscription"] as? Bool == true)
+                #expect(storage.json["suggested_billing_method"] as? String == "subscription_included")
+                let fraction = try await d.request(
+                    "POST", "/api/v1/billing/calculate", token: Self.ops,
+                    body:
+                        #"{"user_id":"user-1","product_id":"gpt-4","service_type":"model_inference","usage_amount":"0.5"}"#
+                )
+                #expect(fraction.status == 422)
+                let unmapped = try await d.request(
+                    "POST", "/api/v1/billing/calculate", token: Self.ops,
+                    body: #"{"user_id":"user-1","product_id":"x","service_type":"notification","usage_amount":"1"}"#)
+                #expect(unmapped.status == 422)
+                let scope = try await d.request(
+                    "POST", "/api/v1/billing/calculate", token: Self.pusher,
+                    body:
+                        #"{"user_id":"user-1","product_id":"gpt-4","service_type":"model_inference","usage_amount":"1"}"#
+                )
+                #expect(scope.status == 403)
+                let facts = try await TestDatabase.rows(
+                    database.url, "SELECT sum(quantity)::text FROM billing.usage_facts")
+                #expect(facts == ["1000"])
             }
         }
     }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -52,6 +53,30 @@ struct UsageRecordsIngestTests {
         #expect(observation.value == .delta(1_500_000_000, idempotencyKey: "r-1"))
         #expect(observation.time == Timestamp(secondsSinceEpoch: 1_767_225_540))
         #expect(jsonObject(response)["quantity"] as? String == "1500000000")
+    }
+
+    @Test("calculate: no price book is 404 naming pricing:, a bad amount 422, and nothing is submitted")
+    func calculateRefusals() async throws {
+        let source = Self.source()
+        let context = TestPushContext(now: Self.now)
+        let unpriced = try await Self.post(
+            source, UsageRecordsSource.calculatePath,
+            #"{"user_id":"u1","product_id":"gpt-4","service_type":"model_inference","usage_amount":"10"}"#,
+            context: context)
+        #expect(unpriced.status == 404)
+        #expect((jsonObject(unpriced)["detail"] as? String)?.contains("pricing:") == true, "\(jsonObject(unpriced))")
+        let fraction = try await Self.post(
+            source, UsageRecordsSource.calculatePath,
+            #"{"user_id":"u1","product_id":"gpt-4","service_type":"model_inference","usage_amount":"0.5"}"#,
+            context: context)
+        #expect(fraction.status == 422)
+        #expect((jsonObject(fraction)["detail"] as? String)?.hasPrefix("usage_amount: 0.5") == true)
+        let empty = try await Self.post(
+            source, UsageRecordsSource.calculatePath,
+            #"{"user_id":"","product_id":"gpt-4","service_type":"model_inference","usage_amount":"1"}"#,
+            context: context)
+        #expect(empty.status == 422)
+        #expect(context.batches.isEmpty)
     }
 
     @Test("product_id refines the mapping; no usage_timestamp: the receive time")
@@ -252,11 +277,7 @@ struct BaseUnitsTests {
 
 @Suite("usage_records configuration")
 struct UsageRecordsConfigTests {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/Sources/Adapters/UsageRecords"
-    }()
+    static let directory = Repository.path("Sources/Adapters/UsageRecords")
 
     @Test("sample.yaml decodes through the real factory with every key")
     func sample() throws {
@@ -266,7 +287,10 @@ struct UsageRecordsConfigTests {
         let sources = ConfigMap(root, path: "sources", diagnostics: diagnostics)
         let entry = try #require(sources.map("ai_usage"))
         #expect(entry.string("type") == "usage_records")
-        let source = UsageRecordsFactory().makeSource(id: "ai_usage", config: entry, context: testContext)
+        let source = UsageRecordsFactory().makeSource(
+            id: "ai_usage", config: entry,
+            context: PluginContext.testing(
+                clock: FixedClock(UsageRecordsIngestTests.now), baseDirectory: "/etc/billing"))
         #expect(diagnostics.problems.isEmpty, "\(diagnostics.problems)")
         let records = try #require(source as? UsageRecordsSource)
         #expect(records.settings.mapping(serviceType: "storage_minio", productID: "x")?.unitScale == 1_000_000_000)

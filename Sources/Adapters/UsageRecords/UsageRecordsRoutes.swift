@@ -10,6 +10,7 @@ extension UsageRecordsSource: PushSource, TimedCursorSource {
     public static let aggregationsPath = "/api/v1/usage/aggregations"
     public static let statsPath = "/api/v1/stats"
     public static let healthPath = "/health"
+    public static let calculatePath = "/api/v1/billing/calculate"
 
     public var routes: [PushRoute] {
         let limit = Int(settings.maxBodyBytes)
@@ -20,6 +21,9 @@ extension UsageRecordsSource: PushSource, TimedCursorSource {
             PushRoute(
                 method: "POST", path: Self.recordsPath, scope: .ingest,
                 contentTypes: ["application/json", "application/x-ndjson", "application/ndjson", "application/jsonl"],
+                allowsMissingContentType: true, requiresUTF8: true, maxBodyBytes: limit),
+            PushRoute(
+                method: "POST", path: Self.calculatePath, scope: .read, contentTypes: ["application/json"],
                 allowsMissingContentType: true, requiresUTF8: true, maxBodyBytes: limit),
             PushRoute(method: "GET", path: Self.userRecordsPath, scope: .read, maxBodyBytes: 0),
             PushRoute(method: "GET", path: Self.aggregationsPath, scope: .read, maxBodyBytes: 0),
@@ -32,6 +36,7 @@ extension UsageRecordsSource: PushSource, TimedCursorSource {
         switch request.route.path {
         case Self.recordPath: return await ingest(request, many: false, context: context)
         case Self.recordsPath: return await ingest(request, many: true, context: context)
+        case Self.calculatePath: return await calculate(request, context: context)
         case Self.userRecordsPath: return await userRecords(request, context: context)
         case Self.aggregationsPath: return await aggregations(request, context: context)
         case Self.statsPath: return await stats(request, context: context)

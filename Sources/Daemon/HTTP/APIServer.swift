@@ -23,6 +23,8 @@ public struct APIServer: Sendable {
     let metrics: DaemonMetrics
     let registry: PrometheusCollectorRegistry
     let ledgers: [LedgerHandle]
+    /// The configured price book, lent to push sources' quote routes.
+    let pricing: (any UsagePricing)?
     let logger: Logger
     /// How long a push waits for its commit (`service.push_commit_timeout`).
     var pushCommitTimeout: Duration = .seconds(10)
@@ -34,7 +36,7 @@ public struct APIServer: Sendable {
     init(
         roster: SourceRoster, scheduler: CollectionScheduler, authenticator: Authenticator, metrics: DaemonMetrics,
         registry: PrometheusCollectorRegistry, ledgers: [LedgerHandle], readiness: [any ReadinessReporting],
-        logger: Logger, pushCommitTimeout: Duration
+        pricing: (any UsagePricing)? = nil, logger: Logger, pushCommitTimeout: Duration
     ) {
         self.roster = roster
         self.scheduler = scheduler
@@ -42,6 +44,7 @@ public struct APIServer: Sendable {
         self.metrics = metrics
         self.registry = registry
         self.ledgers = ledgers
+        self.pricing = pricing
         self.readiness = readiness
         self.logger = logger
         self.pushCommitTimeout = pushCommitTimeout
@@ -81,7 +84,7 @@ public struct APIServer: Sendable {
         case .healthz: return { _, _ in self.health() }
         case .readyz: return { _, _ in await self.readiness() }
         case .metrics: return { _, _ in self.prometheusText() }
-        case .status: return { _, _ in self.status() }
+        case .status: return { _, _ in await self.status() }
         case .usage: return { request, _ in await self.usage(request) }
         case .collect: return { request, _ in await self.collect(request) }
         case .reconcile: return { request, _ in await self.reconcile(request) }

@@ -11,6 +11,7 @@ struct DaemonPushContext: PushContext {
     let engine: PipelineEngine
     let roster: SourceRoster
     let ledger: (any UsageLedger)?
+    let pricing: (any UsagePricing)?
     /// How long a push waits for its commit (`service.push_commit_timeout`).
     let commitTimeout: Duration
     let logger: Logger
@@ -24,8 +25,11 @@ struct DaemonPushContext: PushContext {
 
     func submit(_ batch: ObservationBatch) async throws(PushSubmitFailure) -> PushCommit {
         do {
-            let outcome = try await engine.submit(batch, from: source.id, within: commitTimeout)
-            roster.countLate(outcome.stats.late, of: source.id)
+            let roster = self.roster
+            let id = source.id
+            let outcome = try await engine.submitTogether(batch, from: id, within: commitTimeout) { merged in
+                roster.countLate(merged.stats.late, of: id)
+            }
             return PushCommit(
                 sequence: outcome.sequence, samples: outcome.samples, observations: outcome.observations,
                 facts: outcome.facts, writtenMinutes: outcome.writtenMinutes, replayedMinutes: outcome.replayedMinutes,

@@ -78,7 +78,8 @@ extension APIServer {
             pathParameters: mount.route.parameters(in: request.uri.path), body: HummingbirdPushBody(body: request.body))
         let context = DaemonPushContext(
             source: source, engine: engine, roster: roster,
-            ledger: ledgers.first { $0.pipeline == source.pipeline }?.ledger, commitTimeout: pushCommitTimeout,
+            ledger: ledgers.first { $0.pipeline == source.pipeline }?.ledger, pricing: pricing,
+            commitTimeout: pushCommitTimeout,
             logger: logger)
         return PushAnswer.response(await push.serve(pushRequest, context: context))
     }

@@ -20,6 +20,8 @@ extension APIServer {
             var consecutiveFailures: Int
             /// Observations older than their series' baseline since start (not metered).
             var lateObservations: Int
+            /// What the source itself tells (`SourceStatusReporting`); empty for most.
+            var details: [StatusDetail] = []
 
             enum CodingKeys: String, CodingKey {
                 case sourceID = "source_id"
@@ -31,6 +33,32 @@ extension APIServer {
                 case lastError = "last_error"
                 case consecutiveFailures = "consecutive_failures"
                 case lateObservations = "late_observations"
+                case details
+            }
+
+            /// `details` as one JSON object, in the source's order.
+            struct Details: Encodable {
+                var items: [StatusDetail]
+
+                struct Key: CodingKey {
+                    var stringValue: String
+                    var intValue: Int? { nil }
+                    init(stringValue: String) { self.stringValue = stringValue }
+                    init?(intValue: Int) { nil }
+                }
+
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: Key.self)
+                    for item in items {
+                        let key = Key(stringValue: item.name)
+                        switch item.value {
+                        case .integer(let value): try c.encode(value, forKey: key)
+                        case .bool(let value): try c.encode(value, forKey: key)
+                        case .string(let value): try c.encode(value, forKey: key)
+                        case .strings(let value): try c.encode(value, forKey: key)
+                        }
+                    }
+                }
             }
 
             func encode(to encoder: any Encoder) throws {
@@ -46,6 +74,7 @@ extension APIServer {
                 try c.encode(lastError, forKey: .lastError)
                 try c.encode(consecutiveFailures, forKey: .consecutiveFailures)
                 try c.encode(lateObservations, forKey: .lateObservations)
+                if !details.isEmpty { try c.encode(Details(items: details), forKey: .details) }
             }
         }
 
@@ -87,17 +116,21 @@ extension APIServer {
         }
     }
 
-    func status() -> Response {
-        let sources = roster.sources.map { source -> StatusBody.Source in
+    func status() async -> Response {
+        let now = roster.clock.now()
+        var sources: [StatusBody.Source] = []
+        for source in roster.sources {
             let state = roster.state(of: source)
-            return StatusBody.Source(
-                sourceID: source.id, pipeline: source.pipeline, type: source.type, cursor: state.cursor,
-                lastCompletedUntil: source.time(of: state.cursor)?.rfc3339(fractionalDigits: .automatic),
-                lagSeconds: roster.lagSeconds(of: source),
-                lastAttemptedAt: state.lastAttemptedAt?.rfc3339(fractionalDigits: .automatic),
-                lastSucceededAt: state.lastSucceededAt?.rfc3339(fractionalDigits: .automatic),
-                lastError: state.lastError, consecutiveFailures: state.consecutiveFailures,
-                lateObservations: roster.lateObservations(of: source.id))
+            let details = await (source.source as? any SourceStatusReporting)?.statusDetails(now: now) ?? []
+            sources.append(
+                StatusBody.Source(
+                    sourceID: source.id, pipeline: source.pipeline, type: source.type, cursor: state.cursor,
+                    lastCompletedUntil: source.time(of: state.cursor)?.rfc3339(fractionalDigits: .automatic),
+                    lagSeconds: roster.lagSeconds(of: source),
+                    lastAttemptedAt: state.lastAttemptedAt?.rfc3339(fractionalDigits: .automatic),
+                    lastSucceededAt: state.lastSucceededAt?.rfc3339(fractionalDigits: .automatic),
+                    lastError: state.lastError, consecutiveFailures: state.consecutiveFailures,
+                    lateObservations: roster.lateObservations(of: source.id), details: details))
         }
         let pipelines = roster.engines.map { engine -> StatusBody.Pipeline in
             let role = engine.role

@@ -93,7 +93,9 @@ public struct BillingDaemon: Sendable {
         self.scheduler = CollectionScheduler(roster: roster, jitterPercent: settings.jitterPercent, logger: logger)
         self.api = APIServer(
             roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
-            ledgers: ledgers, readiness: self.readiness, logger: logger, pushCommitTimeout: settings.pushCommitTimeout)
+            ledgers: ledgers, readiness: self.readiness,
+            pricing: configuration.pricing.map { CatalogUsagePricing(catalog: $0) }, logger: logger,
+            pushCommitTimeout: settings.pushCommitTimeout)
     }
 
     /// The services in start order; `onListening` learns each bound port (port 0: chosen by the system).

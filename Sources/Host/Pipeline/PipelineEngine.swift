@@ -29,6 +29,8 @@ public final class PipelineEngine: Service, Sendable {
     /// The committer with unbounded retries, for loading state and opening sinks in a daemon.
     let starter: BatchCommitter
     let meters: [String: Meter]
+    /// Per source, the group commit of its pushes (`submitTogether`).
+    let groups: [String: SubmitGroup]
     let logger: Logger
     let observer: (any PipelineObserver)?
     /// The pipeline's single-writer lock across processes (empty when no sink shares a database).
@@ -84,6 +86,9 @@ public final class PipelineEngine: Service, Sendable {
         var meters: [String: Meter] = [:]
         for source in sources { meters[source.id] = Meter(options: source.metering) }
         self.meters = meters
+        var groups: [String: SubmitGroup] = [:]
+        for source in sources { groups[source.id] = SubmitGroup(source: source.id) }
+        self.groups = groups
         var logger = logger
         logger[metadataKey: "pipeline"] = "\(committer.pipeline.id)"
         self.logger = logger
@@ -107,6 +112,32 @@ public final class PipelineEngine: Service, Sendable {
         guard let outcome = try await enqueue(source: source, work: .batch(batch), within: wait) else {
             throw WorkRefusal(.unavailable, "pipeline \(id) returned no outcome")
         }
+        return outcome
+    }
+
+    /// `submit` with group commit (`SubmitGroup`): a batch that arrives while
+    /// the pipeline is busy with `source` is merged with the others waiting,
+    /// and they are committed together; each caller returns once the merged
+    /// batch is durable, with its outcome. `committed` runs once per merged
+    /// batch (count what it did there, not per caller).
+    public func submitTogether(
+        _ batch: ObservationBatch, from source: String, within wait: Duration? = nil,
+        committed: (@Sendable (BatchOutcome) -> Void)? = nil
+    ) async throws -> BatchOutcome {
+        guard let group = groups[source] else {
+            throw WorkRefusal(.notFound, "source \(source) is not in pipeline \(id)")
+        }
+        guard isReady else { throw WorkRefusal(.unavailable, notReadyReason) }
+        let id = self.id
+        let outcome = try await group.submit(
+            batch, within: wait, to: self,
+            timeout: {
+                WorkRefusal(
+                    .unavailable,
+                    "pipeline \(id) did not commit the batch within \(wait ?? .zero) (a sink or its database is slow "
+                        + "or down); retry later: the same body is replay-safe")
+            }, committed: committed)
+        guard let outcome else { throw WorkRefusal(.unavailable, "pipeline \(id) returned no outcome") }
         return outcome
     }
 

@@ -73,13 +73,22 @@ public enum PeriodCalculator {
         catalog: PriceCatalog, metric: String, quantity: UInt128, dimensions: [Dimension] = [],
         subject: String = "", at: Timestamp? = nil
     ) throws(RatingError) -> PriceQuote {
-        let compiled = CompiledCatalog(catalog)
+        try quote(
+            compiled: CompiledCatalog(catalog), currency: catalog.currency, metric: metric, quantity: quantity,
+            dimensions: dimensions, subject: subject, at: at)
+    }
+
+    /// `quote` with the catalog compiled once (quote routes price many requests).
+    static func quote(
+        compiled: CompiledCatalog, currency: Currency, metric: String, quantity: UInt128, dimensions: [Dimension],
+        subject: String, at: Timestamp?
+    ) throws(RatingError) -> PriceQuote {
         let series = SeriesKey(source: "", subject: subject, metric: metric, dimensions: dimensions)
         let minute = at ?? compiled.versions.last?.book.effectiveFrom ?? Timestamp(nanosecondsSinceEpoch: 0)
         guard let (v, rule) = compiled.resolve(series, minute: minute) else {
             return PriceQuote(
                 metric: metric, quantity: quantity, dimensions: series.dimensions, part: nil, amount: .zero,
-                amountRounded: .zero, currency: catalog.currency)
+                amountRounded: .zero, currency: currency)
         }
         let book = compiled.versions[v].book
         let factor = rule.multiplier(for: series)

@@ -266,9 +266,14 @@ public protocol PushContext: Sendable {
     var clock: any WallClock { get }
     /// Applies one batch through the source's pipeline and returns once it is
     /// durable in every sink and its state committed. Throws `PushSubmitFailure`.
+    /// Concurrent submits of one source may be committed together in one
+    /// batch (group commit): the commit's counts are then the merged batch's,
+    /// and a failure refuses them all.
     func submit(_ batch: ObservationBatch) async throws(PushSubmitFailure) -> PushCommit
     /// The usage ledger of the source's pipeline, when one of its sinks is one.
     var ledger: (any UsageLedger)? { get }
+    /// The daemon's price book, when one is configured (quote routes).
+    var pricing: (any UsagePricing)? { get }
     /// Every batch the source's pipeline commits from now on, until the caller stops iterating.
     func commits() -> AsyncStream<CommittedBatch>
     /// The daemon's own push answer: reads the body with the route's limit,
@@ -278,6 +283,11 @@ public protocol PushContext: Sendable {
     func ingest(
         _ request: PushRequest, decode: @Sendable ([UInt8], SourceCursor?) throws(PushRejection) -> ObservationBatch?
     ) async -> PushResponse
+}
+
+extension PushContext {
+    /// No price book: the default of contexts that quote nothing.
+    public var pricing: (any UsagePricing)? { nil }
 }
 
 /// A batch a pipeline committed, as live readers see it.
