@@ -66,7 +66,7 @@ enum LoadBench {
             \(serviceYAML)
             """
         if plan.pushers > 0 {
-            try await withDaemon(yaml: auditYAML, environment: ["BENCH_TOKEN": "bench-token"], logger: logger) {
+            try await withDaemon(yaml: auditYAML, environment: ["BENCH_TOKEN": LoadBench.token], logger: logger) {
                 port in
                 try await push(plan: plan, port: port, sink: "jsonl_audit (fsync)")
             }
@@ -109,7 +109,7 @@ enum LoadBench {
                 sinks: [ledger]
             \(serviceYAML)
             """
-        let environment = ["BENCH_LEDGER_URL": url, "BENCH_TOKEN": "bench-token"]
+        let environment = ["BENCH_LEDGER_URL": url, "BENCH_TOKEN": LoadBench.token]
         try await withDaemon(yaml: postgresYAML, environment: environment, logger: logger) { port in
             try await push(plan: plan, port: port, sink: "postgres")
             // The usage phase reads a ledger of `ledgerFacts` more, in November 2026.
@@ -140,6 +140,9 @@ enum LoadBench {
             await filler.shutdown()
         }
     }
+
+    /// The bench client's bearer token (the daemon requires at least 16 bytes).
+    static let token = "bench-token-0123456789"
 
     static let serviceYAML = """
         service:
@@ -238,7 +241,7 @@ enum LoadBench {
     ) async throws -> Double {
         let start = ContinuousClock.now
         let response = try await connection.send(
-            method, uri, headers: [("Authorization", "Bearer bench-token")], body: body)
+            method, uri, headers: [("Authorization", "Bearer " + LoadBench.token)], body: body)
         let seconds = Bench.seconds(ContinuousClock.now - start)
         guard response.status == .ok else {
             throw BenchError(message: "\(method) \(uri) answered \(response.status.code)")

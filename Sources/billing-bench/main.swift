@@ -2,9 +2,9 @@ import Foundation
 
 // billing-bench: throughput and memory figures next to baselines measured in the
 // same run. Run in release:
-// `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger|load]`.
-// `ledger` and `load` need DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
-// `load` (the daemon on loopback against PostgreSQL) is not part of `all`.
+// `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger|load|connect|records]`.
+// `ledger`, `load`, `connect` and `records` need DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
+// `load`, `connect` and `records` (the daemon on loopback against PostgreSQL) are not part of `all`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first ?? "all"
 /// `--name N` options (sizes), for quick smaller runs.
@@ -14,7 +14,7 @@ func size(_ name: String, default value: Int) -> Int {
     else { return value }
     return parsed
 }
-if which != "load" { Bench.row("benchmark", "ours", "target", "baseline (same run)") }
+if !["load", "connect", "records"].contains(which) { Bench.row("benchmark", "ours", "target", "baseline (same run)") }
 do {
     if which == "all" || which == "metering" { try await MeteringBench.run(subjects: 20_000, hours: 3) }
     if which == "all" || which == "replay" {
@@ -42,6 +42,14 @@ do {
         if let value = environment["LOAD_PUSHERS"].flatMap({ Int($0) }) { plan.pushers = value }
         if let value = environment["LOAD_LEDGER_FACTS"].flatMap({ Int($0) }) { plan.ledgerFacts = value }
         try await LoadBench.run(plan: plan)
+    }
+    if which == "connect" || which == "records" {
+        var plan = PushRPCBench.Plan()
+        plan.clients = size("clients", default: plan.clients)
+        plan.requestsPerClient = size("requests", default: plan.requestsPerClient)
+        plan.readingsPerRequest = size("readings", default: plan.readingsPerRequest)
+        plan.recordsPerRequest = size("records", default: plan.recordsPerRequest)
+        try await PushRPCBench.run(plan: plan, connect: which == "connect", records: which == "records")
     }
 } catch {
     FileHandle.standardError.write(Data("billing-bench: \(String(reflecting: error))\n".utf8))
