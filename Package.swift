@@ -56,6 +56,10 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CLibCrypto"], swiftSettings: swiftSettings),
         // Metering (observations -> exact facts) and pricing (facts -> money).
         .target(name: "Rating", dependencies: ["Core", "Hashing"], swiftSettings: swiftSettings),
+        // Invoices (issue 14): assembly over the period engine, customers and
+        // coupons, documents, the run/finalize/void lifecycle over a store
+        // protocol the postgres sink adopts. Pure, no I/O of its own.
+        .target(name: "Invoicing", dependencies: ["Core", "Rating", crypto], swiftSettings: swiftSettings),
         .target(
             name: "FileReplay", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/FileReplay",
             exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
@@ -83,7 +87,9 @@ let package = Package(
         // migrations and the usage query engine (issue 4).
         .target(
             name: "PostgresSink",
-            dependencies: ["Core", .product(name: "PostgresNIO", package: "postgres-nio"), crypto, log],
+            dependencies: [
+                "Core", "Invoicing", "Rating", .product(name: "PostgresNIO", package: "postgres-nio"), crypto, log,
+            ],
             path: "Sources/Sinks/Postgres", exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
         // YAML text -> Core.ConfigNode with line numbers, so plugin configs and
         // price books are validated with path+line errors. Used by Host and by
@@ -96,7 +102,7 @@ let package = Package(
             name: "Host",
             dependencies: [
                 "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "YAMLConfig",
-                "ExporterPull", "FakeExporter", "XrayPush",
+                "ExporterPull", "FakeExporter", "XrayPush", "Invoicing",
                 log, metrics,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,7 +162,11 @@ let package = Package(
         .testTarget(name: "GeneratorTests", dependencies: ["Generator", "YAMLConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "YAMLConfig"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PostgresSinkTests", dependencies: ["PostgresSink", "YAMLConfig"], swiftSettings: swiftSettings),
+            name: "PostgresSinkTests", dependencies: ["PostgresSink", "YAMLConfig", "Invoicing", "Rating"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InvoicingTests", dependencies: ["Invoicing", "Rating", "YAMLConfig", propertyBased],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ExporterPullTests",
             dependencies: ["ExporterPull", "FakeExporter", "YAMLConfig", "Rating", "FileReplay", "Generator", "Host"],
@@ -177,7 +187,9 @@ let package = Package(
             name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "AuditLog"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", log, metrics],
+            dependencies: [
+                "Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", "Invoicing", log, metrics,
+            ],
             swiftSettings: swiftSettings),
     ]
 )
