@@ -266,6 +266,40 @@ import YAMLConfig
         }
     }
 
+    @Test func theRouteHandlersAnswerWithStatusCodesAndInvoiceJSON() async throws {
+        try await TestDatabase.with { db in
+            try await write(db, subject: 1, gigabytes: 2, sequence: 1)
+            try await write(db, subject: 2, gigabytes: 3, sequence: 2)
+            try await settle(db)
+            let handlers = InvoiceHandlers(store: try store(db), settings: try Self.settings())
+            let job = await handlers.runJob(period: "2026-11", now: Self.later)
+            #expect(job.status == 200)
+            #expect(String(decoding: job.body, as: UTF8.self).contains("\"created\""))
+            #expect(await handlers.runJob(period: "2026-13", now: Self.later).status == 400)
+
+            let page = await handlers.list(query: ["period": "2026-11", "limit": "1"])
+            #expect(page.status == 200)
+            let first = String(decoding: page.body, as: UTF8.self)
+            let id1 = InvoiceID.make(subject: "acct-1", period: Self.november, currency: "USD")
+            let id2 = InvoiceID.make(subject: "acct-2", period: Self.november, currency: "USD")
+            #expect(first.contains(id1) && first.contains("\"next_cursor\":\"\(id1)\""))
+            let second = await handlers.list(query: ["period": "2026-11", "limit": "1", "cursor": id1])
+            #expect(String(decoding: second.body, as: UTF8.self).contains(id2))
+            #expect(await handlers.list(query: ["status": "paid"]).status == 400)
+
+            #expect(await handlers.show(id: "inv_none").status == 404)
+            let html = await handlers.download(id: id1, format: nil)
+            #expect(html.contentType.hasPrefix("text/html"))
+            #expect(await handlers.download(id: id1, format: "pdf").status == 400)
+            #expect(await handlers.void(id: id1, reason: "x", now: Self.later).status == 409)
+            #expect(await handlers.void(id: id1, reason: nil, now: Self.later).status == 400)
+            let finalized = await handlers.finalize(id: id1, force: false, reason: nil, now: Self.later)
+            #expect(finalized.status == 200)
+            #expect(String(decoding: finalized.body, as: UTF8.self).contains("\"number\":\"INV-2026-000001\""))
+            #expect(await handlers.finalize(id: id1, force: false, reason: nil, now: Self.later).status == 409)
+        }
+    }
+
     @Test func aMalformedOrFuturePeriodIsRefused() throws {
         #expect(throws: InvoiceError.badPeriod("2026-13")) { try InvoiceRun.period("2026-13", now: Self.later) }
         #expect(throws: InvoiceError.futurePeriod("2027-06")) { try InvoiceRun.period("2027-06", now: Self.later) }
