@@ -126,7 +126,8 @@ import Testing
             let dom = try run(["--dump-dom", "--window-size=\(width),1123", probePage.absoluteString])
             #expect(dom.status == 0)
             // The probe's output element, not the script's own text.
-            let line = try #require(dom.stdout.split(separator: "\n").first { $0.contains("<pre id=\"probe\">PROBE scroll=") })
+            let line = try #require(
+                dom.stdout.split(separator: "\n").first { $0.contains("<pre id=\"probe\">PROBE scroll=") })
             func number(_ key: String) -> Int? {
                 guard let range = line.range(of: key + "=") else { return nil }
                 return Int(line[range.upperBound...].prefix { $0.isNumber })
