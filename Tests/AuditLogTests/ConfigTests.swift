@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -11,12 +12,13 @@ import YAMLConfig
         let node = try YAMLDocument.parse(yaml, file: "test.yaml")
         let diagnostics = ConfigDiagnostics()
         let map = ConfigMap(node, path: "sinks.audit", diagnostics: diagnostics)
-        let options = AuditLogFactory().options(config: map, context: makeContext(base: base))
+        let options = AuditLogFactory().options(
+            config: map, context: .testing(clock: SettableClock("2026-11-01T12:00:00Z"), baseDirectory: base))
         return (options, diagnostics.problems)
     }
 
     @Test func sampleYAMLDecodesWithTheRealFactory() throws {
-        let path = GoldenFileTests.repositoryRoot + "/Sources/Sinks/AuditLog/sample.yaml"
+        let path = Repository.root + "/Sources/Sinks/AuditLog/sample.yaml"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let (options, problems) = try Self.decode(text)
         #expect(problems.isEmpty)
@@ -26,7 +28,7 @@ import YAMLConfig
             id: "audit",
             config: ConfigMap(
                 try YAMLDocument.parse(text, file: "sample.yaml"), path: "sinks.audit", diagnostics: diagnostics),
-            context: makeContext())
+            context: .testing(clock: SettableClock("2026-11-01T12:00:00Z"), baseDirectory: "/"))
         #expect(sink?.id == "audit")
         #expect(AuditLogFactory().type == "jsonl_audit")
     }

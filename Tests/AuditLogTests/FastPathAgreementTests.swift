@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 @testable import AuditLog
@@ -37,7 +38,7 @@ import Testing
         return facts
     }
 
-    static func writeVariedChain(_ dir: TempDirectory) async throws {
+    static func writeVariedChain(_ dir: TemporaryDirectory) async throws {
         let sink = makeSink(dir, rotateBytes: 4096)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...8 { try await sink.write(batch(b, facts: variedFacts(b))) }
@@ -93,10 +94,10 @@ import Testing
 
     @Test(arguments: [false, true])
     func randomTamperingGivesTheSameVerdictOnBothPaths(rehashAfterEdit: Bool) async throws {
-        let source = try TempDirectory()
-        defer { source.cleanup() }
+        let source = try TemporaryDirectory("audit-test")
+        defer { source.remove() }
         try await Self.writeVariedChain(source)
-        let names = source.files
+        let names = source.files(endingWith: ".jsonl")
         #expect(names.count > 2)
         let original = try names.map { Array(try Data(contentsOf: URL(fileURLWithPath: source.path + "/" + $0))) }
         #expect(Self.outcome(source.path, fast: true) == Self.outcome(source.path, fast: false))
@@ -125,8 +126,8 @@ import Testing
             default: files[f].insert(Self.interesting[random.below(Self.interesting.count)], at: position)
             }
             if rehashAfterEdit { Self.rehash(&files, fromFile: f) }
-            let dir = try TempDirectory()
-            defer { dir.cleanup() }
+            let dir = try TemporaryDirectory("audit-test")
+            defer { dir.remove() }
             for (name, bytes) in zip(names, files) {
                 try Data(bytes).write(to: URL(fileURLWithPath: dir.path + "/" + name))
             }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 @testable import AuditLog
@@ -52,13 +53,13 @@ import Testing
     static let goldenName = "audit-00000000000000000001-20261101.jsonl"
 
     @Test func knownBatchIsWrittenByteForByte() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir, fsync: true)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: Self.goldenFacts()))
         try await sink.close()
-        #expect(dir.files == [Self.goldenName])
+        #expect(dir.files(endingWith: ".jsonl") == [Self.goldenName])
         let written = try String(contentsOfFile: dir.path + "/" + Self.goldenName, encoding: .utf8)
         #expect(written == Self.expectedFile())
         let result = try AuditVerifier.verify(path: dir.path)
@@ -69,8 +70,8 @@ import Testing
     }
 
     @Test func readerReturnsTheFactsAsWritten() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: Self.goldenFacts()))
@@ -83,11 +84,11 @@ import Testing
 
     /// docs/audit-format.md's worked example is exactly the golden file, and it verifies.
     @Test func documentationExampleIsTheGoldenFile() throws {
-        let doc = try String(contentsOfFile: Self.repositoryRoot + "/docs/audit-format.md", encoding: .utf8)
+        let doc = try String(contentsOfFile: Repository.root + "/docs/audit-format.md", encoding: .utf8)
         let example = try #require(Self.block(in: doc, after: "<!-- example-file -->"))
         #expect(example == Self.expectedFile())
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         try example.write(toFile: dir.path + "/" + Self.goldenName, atomically: false, encoding: .utf8)
         let result = try AuditVerifier.verify(path: dir.path + "/" + Self.goldenName)
         #expect(result.lineCount == 3)
@@ -96,10 +97,10 @@ import Testing
     /// The doc's shell recipe (bash, jq, sha256sum) accepts the example and rejects an edit.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/jq")))
     func documentationShellRecipeVerifiesTheExample() throws {
-        let doc = try String(contentsOfFile: Self.repositoryRoot + "/docs/audit-format.md", encoding: .utf8)
+        let doc = try String(contentsOfFile: Repository.root + "/docs/audit-format.md", encoding: .utf8)
         let script = try #require(Self.block(in: doc, after: "<!-- verify-script -->"))
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let file = dir.path + "/" + Self.goldenName
         try Self.expectedFile().write(toFile: file, atomically: false, encoding: .utf8)
         try script.write(toFile: dir.path + "/verify.sh", atomically: false, encoding: .utf8)
@@ -124,11 +125,6 @@ import Testing
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
     }
 
     /// The fenced code block that follows `marker` (its content, with a final newline).

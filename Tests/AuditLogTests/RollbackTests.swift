@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 @testable import AuditLog
@@ -9,8 +10,8 @@ import Testing
 @Suite struct RollbackTests {
     @Test("a rolled-back batch is cut, so the next batch with its sequence is written, not skipped as a replay")
     func rolledBackBatchIsCut() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))
@@ -26,7 +27,8 @@ import Testing
         #expect(SinkTests.content(records) == SinkTests.content(try await SinkTests.uninterrupted(3)))
         let verified = try AuditVerifier.verify(path: dir.path)
         #expect(verified.cutLines == 1)
-        let cut = try #require(try dir.lines(of: dir.files[0]).first { $0.contains("\"kind\":\"cut\"") })
+        let cut = try #require(
+            try dir.lines(of: dir.files(endingWith: ".jsonl")[0]).first { $0.contains("\"kind\":\"cut\"") })
         #expect(cut.contains("\"committed_batch\":1"))
         #expect(cut.contains("\"removed_lines\":2"))
         #expect(cut.contains("rolled back"))
@@ -34,15 +36,15 @@ import Testing
 
     @Test("a rollback with nothing after the committed batch writes nothing")
     func rollbackOfNothingIsANoOp() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))
-        let before = try dir.lines(of: dir.files[0])
+        let before = try dir.lines(of: dir.files(endingWith: ".jsonl")[0])
         try await sink.rollBack(pipeline: "main", toCommitted: 1)
         try await sink.rollBack(pipeline: "main", toCommitted: 1)
-        #expect(try dir.lines(of: dir.files[0]) == before)
+        #expect(try dir.lines(of: dir.files(endingWith: ".jsonl")[0]) == before)
         // And the sink still appends after it.
         try await sink.write(batch(2, facts: standardFacts(2)))
         #expect(try AuditUsageReader.readAll(path: dir.path).map(\.batch) == [1, 1, 2, 2])
@@ -50,8 +52,8 @@ import Testing
 
     @Test("verify names a fact written twice, on the fast and the slow path, and rate's reader refuses it")
     func duplicateFactIsAnError() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 @testable import AuditLog
@@ -10,8 +11,8 @@ import Testing
     static func uninterrupted(_ n: UInt64, rotateBytes: Int64 = AuditLogOptions.defaultRotateBytes) async throws
         -> [AuditUsageRecord]
     {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir, rotateBytes: rotateBytes)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b in 1...n { try await sink.write(batch(b, facts: standardFacts(b))) }
@@ -23,18 +24,18 @@ import Testing
         records.map { ["\($0.batch)", $0.fact.id.uuidString, "\($0.fact.quantity)", $0.fact.amount.description] }
     }
 
-    static func lastLine(_ dir: TempDirectory) throws -> String {
-        try dir.lines(of: dir.files.last!).last!
+    static func lastLine(_ dir: TemporaryDirectory) throws -> String {
+        try dir.lines(of: dir.files(endingWith: ".jsonl").last!).last!
     }
 
     @Test func rotationBySizeKeepsSeqAndChainContinuous() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir, rotateBytes: 1024)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...10 { try await sink.write(batch(b, facts: standardFacts(b))) }
         try await sink.close()
-        let files = dir.files
+        let files = dir.files(endingWith: ".jsonl")
         #expect(files.count >= 4)
         var expectedFirstSeq: UInt64 = 1
         for name in files {
@@ -54,24 +55,26 @@ import Testing
     }
 
     @Test func rotationByUTCDayOfTheWallClock() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
-        let clock = FixedClock("2026-11-01T23:59:59Z")
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
+        let clock = SettableClock("2026-11-01T23:59:59Z")
         let sink = makeSink(dir, clock: clock)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))
         clock.set("2026-11-02T00:00:01Z")
         try await sink.write(batch(2, facts: standardFacts(2)))
         #expect(
-            dir.files == ["audit-00000000000000000001-20261101.jsonl", "audit-00000000000000000004-20261102.jsonl"])
-        let second = try dir.lines(of: dir.files[1])
+            dir.files(endingWith: ".jsonl") == [
+                "audit-00000000000000000001-20261101.jsonl", "audit-00000000000000000004-20261102.jsonl",
+            ])
+        let second = try dir.lines(of: dir.files(endingWith: ".jsonl")[1])
         #expect(second[0].contains("\"previous_file\":\"audit-00000000000000000001-20261101.jsonl\""))
         #expect(try AuditVerifier.verify(path: dir.path).lastSeq == 6)
     }
 
     @Test func uncommittedTailIsCutAndRewrittenIdentically() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let first = makeSink(dir, fsync: true)
         try await first.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...3 { try await first.write(batch(b, facts: standardFacts(b))) }
@@ -104,8 +107,8 @@ import Testing
     }
 
     @Test func openingTwiceWithTheSameCommitCutsOnce() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let first = makeSink(dir)
         try await first.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...3 { try await first.write(batch(b, facts: standardFacts(b))) }
@@ -118,12 +121,12 @@ import Testing
     }
 
     @Test func tornLastLineIsCut() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let first = makeSink(dir)
         try await first.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...2 { try await first.write(batch(b, facts: standardFacts(b))) }
-        let path = dir.path + "/" + dir.files[0]
+        let path = dir.path + "/" + dir.files(endingWith: ".jsonl")[0]
         let handle = try #require(FileHandle(forWritingAtPath: path))
         handle.seekToEndOfFile()
         handle.write(Data("{\"seq\":6,\"kind\":\"usa".utf8))
@@ -144,15 +147,15 @@ import Testing
     }
 
     @Test func cutAcrossRotatedFilesRemovesWholeFiles() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let first = makeSink(dir, rotateBytes: 1024)
         try await first.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...8 { try await first.write(batch(b, facts: standardFacts(b))) }
-        let before = dir.files
+        let before = dir.files(endingWith: ".jsonl")
         let second = makeSink(dir, rotateBytes: 1024)
         try await second.open(pipeline: "main", lastCommittedSequence: 2)
-        #expect(dir.files.count < before.count)
+        #expect(dir.files(endingWith: ".jsonl").count < before.count)
         #expect(try AuditUsageReader.readAll(path: dir.path).map(\.batch) == [1, 1, 2, 2])
         let cut = try Self.lastLine(dir)
         #expect(cut.contains("\"first_removed_batch\":3,\"last_removed_batch\":8"))
@@ -164,8 +167,8 @@ import Testing
     }
 
     @Test func replayedBatchIsNotDuplicated() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))
@@ -183,8 +186,8 @@ import Testing
     }
 
     @Test func stateStoreBehindARecordedCutIsRefused() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...3 { try await sink.write(batch(b, facts: standardFacts(b))) }
@@ -196,8 +199,8 @@ import Testing
     }
 
     @Test func anotherPipelinesDirectoryIsRefused() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))
@@ -212,8 +215,8 @@ import Testing
     }
 
     @Test func everythingUncommittedStartsAFreshChainWithACut() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         try await sink.write(batch(1, facts: standardFacts(1)))

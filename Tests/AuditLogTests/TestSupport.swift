@@ -1,61 +1,16 @@
 import Core
 import Foundation
-import Logging
-import Metrics
+import TestKit
 
 @testable import AuditLog
 
-/// A clock that always says the same instant (or whatever a test sets).
-final class FixedClock: WallClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var time: Timestamp
-
-    init(_ text: String) {
-        self.time = Timestamp(rfc3339: text) ?? Timestamp(nanosecondsSinceEpoch: 0)
-    }
-
-    func now() -> Timestamp { lock.withLock { time } }
-
-    func set(_ text: String) {
-        lock.withLock { time = Timestamp(rfc3339: text) ?? time }
-    }
-}
-
-/// A fresh temporary directory, removed by `cleanup()`.
-struct TempDirectory {
-    let path: String
-
-    init() throws {
-        let base = FileManager.default.temporaryDirectory.path
-        path = base + "/audit-test-" + UUID().uuidString.lowercased()
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-
-    var files: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
-    }
-
-    func lines(of name: String) throws -> [String] {
-        let text = try String(contentsOfFile: path + "/" + name, encoding: .utf8)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-    }
-}
-
-func makeContext(clock: FixedClock = FixedClock("2026-11-01T12:00:00Z"), base: String = "/") -> PluginContext {
-    PluginContext(
-        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: NOOPMetricsHandler.instance,
-        clock: clock, baseDirectory: base, environment: { _ in nil })
-}
-
 func makeSink(
-    _ dir: TempDirectory, rotateBytes: Int64 = AuditLogOptions.defaultRotateBytes, fsync: Bool = false,
-    clock: FixedClock = FixedClock("2026-11-01T12:00:00Z")
+    _ dir: TemporaryDirectory, rotateBytes: Int64 = AuditLogOptions.defaultRotateBytes, fsync: Bool = false,
+    clock: SettableClock = SettableClock("2026-11-01T12:00:00Z")
 ) -> AuditLogSink {
     AuditLogSink(
         id: "audit", options: AuditLogOptions(directory: dir.path, rotateBytes: rotateBytes, fsync: fsync),
-        context: makeContext(clock: clock))
+        context: .testing(clock: clock, baseDirectory: "/"))
 }
 
 /// A deterministic fact: everything derived from `n`.

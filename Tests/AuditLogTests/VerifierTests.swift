@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 @testable import AuditLog
@@ -9,7 +10,7 @@ import Testing
     static let name = "audit-00000000000000000001-20261101.jsonl"
 
     /// Writes batches 1...3 (7 lines: open + 6 usage) into one file.
-    static func writeStandardFile(_ dir: TempDirectory) async throws -> [String] {
+    static func writeStandardFile(_ dir: TemporaryDirectory) async throws -> [String] {
         let sink = makeSink(dir)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...3 { try await sink.write(batch(b, facts: standardFacts(b))) }
@@ -23,8 +24,8 @@ import Testing
 
     @Test(arguments: Tamper.allCases)
     func tamperingIsFoundAtTheRightLine(_ tamper: Tamper) async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         var lines = try await Self.writeStandardFile(dir)
         #expect(lines.count == 7)
         var ending = "\n"
@@ -78,8 +79,8 @@ import Testing
     }
 
     @Test func malformedAndNonCanonicalLinesAreNamed() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let original = try await Self.writeStandardFile(dir)
         var lines = original
         let path = dir.path + "/" + Self.name
@@ -107,12 +108,12 @@ import Testing
     }
 
     @Test func singleRotatedFileVerifiesFromItsAnchor() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir, rotateBytes: 1024)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...6 { try await sink.write(batch(b, facts: standardFacts(b))) }
-        let files = dir.files
+        let files = dir.files(endingWith: ".jsonl")
         #expect(files.count > 2)
         let whole = try AuditVerifier.verify(path: dir.path)
         let second = try AuditVerifier.verify(path: dir.path + "/" + files[1])
@@ -122,12 +123,12 @@ import Testing
     }
 
     @Test func removedMiddleFileIsAChainBreak() async throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanup() }
+        let dir = try TemporaryDirectory("audit-test")
+        defer { dir.remove() }
         let sink = makeSink(dir, rotateBytes: 1024)
         try await sink.open(pipeline: "main", lastCommittedSequence: 0)
         for b: UInt64 in 1...6 { try await sink.write(batch(b, facts: standardFacts(b))) }
-        let files = dir.files
+        let files = dir.files(endingWith: ".jsonl")
         try FileManager.default.removeItem(atPath: dir.path + "/" + files[1])
         let error = try #require(throws: AuditVerificationError.self) { try AuditVerifier.verify(path: dir.path) }
         #expect(error.file == dir.path + "/" + files[2])

@@ -8,6 +8,7 @@ import NIOHTTP1
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import TestKit
 
 @testable import Daemon
 
@@ -31,11 +32,8 @@ struct DaemonHarness {
         }
     }
 
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "daemon-test-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    /// A fresh directory for one daemon's config and state (kept after the test, for a post-mortem).
+    static func temporaryDirectory() throws -> String { try TemporaryDirectory("daemon-test").path }
 
     /// Starts the daemon, waits until every pipeline is ready, runs `body`, then
     /// shuts the daemon down gracefully (as SIGTERM would) and waits for it.
@@ -48,9 +46,9 @@ struct DaemonHarness {
         for (name, text) in files { try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8) }
         let logger = Logger(label: "daemon-test") { _ in SwiftLogNoOpLogHandler() }
         let registry = PrometheusCollectorRegistry()
-        let context = PluginContext(
-            logger: logger, metrics: PrometheusMetricsFactory(registry: registry), clock: SystemClock(),
-            baseDirectory: directory, environment: { environment[$0] })
+        let context = PluginContext.testing(
+            clock: SystemClock(), baseDirectory: directory, environment: environment, logger: logger,
+            metrics: PrometheusMetricsFactory(registry: registry))
         let configuration = try ConfigLoader(registry: .builtIn()).load(
             file: directory + "/plugins.yaml", context: context)
         let daemon = try BillingDaemon(

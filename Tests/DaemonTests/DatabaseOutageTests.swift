@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import NIOCore
 import NIOHTTP1
+import TestKit
 import Testing
 
 /// `serve` while its ledger database goes away and comes back, and with a
@@ -108,7 +109,7 @@ struct DatabaseOutageTests {
         "an outage: /readyz 503 within 2 s, every push 503 + Retry-After within push_commit_timeout, recovery, clean SIGTERM",
         .timeLimit(.minutes(2)))
     func outageAndRecovery() async throws {
-        let cluster = try await PrivateCluster.make()
+        let cluster = try await PrivateCluster.make("outage")
         defer { Task { await cluster.destroy() } }
         try await migrate(cluster.url)
         let dir = try directory(config: Self.config())
@@ -162,7 +163,7 @@ struct DatabaseOutageTests {
         "SIGTERM while a batch waits on a dead database exits within shutdown_grace, never a cancellation crash",
         .timeLimit(.minutes(2)))
     func shutdownDuringOutage() async throws {
-        let cluster = try await PrivateCluster.make()
+        let cluster = try await PrivateCluster.make("outage")
         defer { Task { await cluster.destroy() } }
         try await migrate(cluster.url)
         let dir = try directory(
@@ -187,7 +188,7 @@ struct DatabaseOutageTests {
 
     @Test("a pipeline whose database is down at start makes /healthz degraded, naming it", .timeLimit(.minutes(1)))
     func cannotStart() async throws {
-        let cluster = try await PrivateCluster.make()
+        let cluster = try await PrivateCluster.make("outage")
         defer { Task { await cluster.destroy() } }
         try await cluster.stop()
         let dir = try directory(config: Self.config())
@@ -210,7 +211,7 @@ struct DatabaseOutageTests {
 @Suite("database refusal (processes)")
 struct DatabaseRefusalTests {
     static func refusedURL(user: String? = nil, database: String? = nil) throws -> String {
-        let admin = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "run with scripts/test.sh")
+        let admin = try TestDatabase.serverURL()
         var components = try #require(URLComponents(string: admin))
         if let user { components.user = user }
         if let database { components.path = "/" + database }

@@ -2,6 +2,7 @@ import AuditLog
 import Core
 import Foundation
 import Host
+import TestKit
 import Testing
 
 @testable import Daemon

@@ -3,6 +3,7 @@ import Foundation
 import Host
 import Logging
 import Metrics
+import TestKit
 import Testing
 
 @testable import Daemon
@@ -44,9 +45,8 @@ struct LateDataAndTokenTests {
 
     @Test("serve refuses a token shorter than 16 bytes, naming it and the minimum, never the value")
     func shortToken() throws {
-        let context = PluginContext(
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, metrics: NOOPMetricsHandler.instance,
-            clock: SystemClock(), baseDirectory: "/tmp", environment: { $0 == "OPS_TOKEN" ? "fifteen-bytes-x" : nil })
+        let context = PluginContext.testing(
+            clock: SystemClock(), baseDirectory: "/tmp", environment: ["OPS_TOKEN": "fifteen-bytes-x"])
         let token = ServiceSettings.Token(id: "ops", secret: .environment("OPS_TOKEN"), scopes: [.read])
         #expect {
             _ = try Authenticator(tokens: [token], context: context)

@@ -2,6 +2,7 @@ import Core
 import FakeExporter
 import Foundation
 import Host
+import TestKit
 import Testing
 import WireFormats
 
@@ -17,6 +18,13 @@ struct ReconcileTests {
             })
     }
 
+    /// What an exporter_pull source reads from the snapshots (`ReconcilableSource.observations`).
+    static func observations(_ snapshots: [XraySnapshot]) -> [Observation] {
+        var out: [Observation] = []
+        for snapshot in snapshots { XraySnapshotDecoder.appendObservations(of: snapshot, source: "s", to: &out) }
+        return out
+    }
+
     static let t0 = Timestamp(secondsSinceEpoch: 1_767_225_600)
     static func minute(_ m: Int64) -> Timestamp { t0.adding(nanoseconds: m * Timestamp.nanosecondsPerMinute) }
 
@@ -28,7 +36,7 @@ struct ReconcileTests {
             Self.snapshot(Self.minute(1), [("a", 120), ("b", 9)]),
             Self.snapshot(Self.minute(3), [("a", 30), ("b", 10)]),  // a restarted
         ]
-        let expected = try #require(try Reconciliation.expected(snapshots, source: "s", perMinute: true))
+        let expected = try #require(try Reconciliation.expected(Self.observations(snapshots), perMinute: true))
         #expect(expected.first == Self.minute(0))
         #expect(expected.last == Self.minute(3))
         let up = XrayMetrics.uplink
@@ -41,7 +49,7 @@ struct ReconcileTests {
         #expect(expected.increases[key("b", 1)] == 2)
         #expect(expected.increases[key("b", 3)] == 1)  // b skipped minute 2: the increase lands at 3
         #expect(expected.increases[key("a", 0)] == nil)
-        let totals = try #require(try Reconciliation.expected(snapshots, source: "s", perMinute: false))
+        let totals = try #require(try Reconciliation.expected(Self.observations(snapshots), perMinute: false))
         #expect(totals.increases[.init(subject: "a", metric: up, minute: nil)] == 80)
     }
 

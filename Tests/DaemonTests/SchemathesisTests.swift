@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 /// schemathesis (property-based HTTP tests generated from docs/openapi.yaml)

@@ -4,21 +4,13 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import TestKit
 import Testing
 
 /// `billing-service serve` as an operator runs it: a child process, signals, its log.
 @Suite("serve process")
 struct ServeProcessTests {
-    static var executable: String {
-        if let override = ProcessInfo.processInfo.environment["BILLING_SERVICE_BIN"] { return override }
-        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            bundleDir.appendingPathComponent("billing-service").path,
-            bundleDir.deletingLastPathComponent().appendingPathComponent("billing-service").path,
-            FileManager.default.currentDirectoryPath + "/.build/debug/billing-service",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
+    static var executable: String { Repository.billingServiceExecutable }
 
     /// The child's stderr so far.
     final class LogBuffer: Sendable {

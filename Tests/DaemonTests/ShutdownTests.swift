@@ -27,7 +27,7 @@ struct ShutdownTests {
                         do {
                             _ = try await engine.submit(batch, from: "edge_push")
                             return true
-                        } catch let error as DaemonError where error.kind == .unavailable {
+                        } catch let error as WorkRefusal where error.kind == .unavailable {
                             return false
                         }
                     })

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import NIOCore
 import NIOHTTP1
+import TestKit
 import Testing
 
 /// Issue 12, item 9: two `billing-service serve` processes on one ledger

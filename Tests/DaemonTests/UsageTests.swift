@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import PostgresSink
+import TestKit
 import Testing
 
 @testable import Daemon

@@ -1,13 +1,14 @@
 import Foundation
+import TestKit
 
 /// Certificates made at test time with the openssl CLI: a CA, leaves signed by
 /// it (server with SANs, client for mTLS), and an expired leaf.
 struct TestPKI {
-    let directory: String
+    let temporary: TemporaryDirectory
+    var directory: String { temporary.path }
 
     init() throws {
-        directory = NSTemporaryDirectory() + "exporter-pull-pki-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        temporary = try TemporaryDirectory("exporter-pull-pki")
     }
 
     func path(_ name: String) -> String { directory + "/" + name }
@@ -64,5 +65,5 @@ struct TestPKI {
         return pki
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    func remove() { temporary.remove() }
 }

@@ -1,6 +1,7 @@
 import Core
 import FakeExporter
 import Foundation
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -15,7 +16,8 @@ struct ClockWindowTests {
         let root = try YAMLDocument.parse("base_url: https://edge.example.net\n" + yaml, file: "test.yaml")
         let diagnostics = ConfigDiagnostics()
         let map = ConfigMap(root, path: "sources.edge", diagnostics: diagnostics)
-        let decoded = ExporterPullFactory.decode(map, context: PullHarness.context(clock: ManualClock(Scenario.start)))
+        let decoded = ExporterPullFactory.decode(
+            map, context: PullHarness.context(clock: SettableClock(Scenario.start)))
         return (decoded?.1, diagnostics.problems)
     }
 
@@ -34,7 +36,7 @@ struct ClockWindowTests {
     func tooOld() async throws {
         let server = Scenario.fake(minutes: 45)
         try await server.withRunning { port in
-            let clock = ManualClock(Scenario.at(minutes: 60))
+            let clock = SettableClock(Scenario.at(minutes: 60))
             let settings = ExporterPullSettings(
                 baseURL: "http://127.0.0.1:\(port)", token: .environment("PULL_TOKEN"), expectedNodeID: "edge-1",
                 expectedEnv: "production", timeout: .seconds(5), allowInsecureHTTP: true, attempts: 1,
@@ -44,14 +46,14 @@ struct ClockWindowTests {
             let source = ExporterPullSource(
                 id: "edge", metering: MeteringOptions(window: window), settings: settings,
                 context: PullHarness.context(clock: clock), mode: .oneShot)
-            let directory = NSTemporaryDirectory() + "pull-window-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let store = FileStateStore(directory: directory)
+            let temporary = try TemporaryDirectory("pull-window")
+            defer { temporary.remove() }
+            let store = FileStateStore(directory: temporary.file("state"))
             let sink = MemorySink()
             let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [source], sinks: [sink])
-            let summary = try await PipelineRunner(
+            let summary = try await PipelineEngine.finite(
                 pipeline: pipeline, store: store, rater: nil, clock: clock, logger: source.context.logger
-            ).run()
+            ).runToEnd()
             let failure = try #require(summary.failures["edge"])
             #expect(
                 failure.contains(

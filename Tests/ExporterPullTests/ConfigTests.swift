@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -7,17 +8,13 @@ import YAMLConfig
 
 @Suite("exporter_pull configuration")
 struct ConfigTests {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/Sources/Adapters/ExporterPull"
-    }()
+    static let directory = Repository.path("Sources/Adapters/ExporterPull")
 
     static func decode(_ yaml: String) throws -> (ExporterPullSettings?, [ConfigProblem]) {
         let root = try YAMLDocument.parse(yaml, file: "test.yaml")
         let diagnostics = ConfigDiagnostics()
         let map = ConfigMap(root, path: "sources.edge", diagnostics: diagnostics)
-        let context = PullHarness.context(clock: ManualClock(Scenario.start), base: "/etc/billing")
+        let context = PullHarness.context(clock: SettableClock(Scenario.start), base: "/etc/billing")
         let decoded = ExporterPullFactory.decode(map, context: context)
         return (decoded?.0, diagnostics.problems)
     }
@@ -30,7 +27,7 @@ struct ConfigTests {
         let sources = ConfigMap(root, path: "sources", diagnostics: diagnostics)
         let entry = try #require(sources.map("edge_1"))
         #expect(entry.string("type") == "exporter_pull")
-        let context = PullHarness.context(clock: ManualClock(Scenario.start), base: "/etc/billing")
+        let context = PullHarness.context(clock: SettableClock(Scenario.start), base: "/etc/billing")
         let source = ExporterPullFactory().makeSource(id: "edge_1", config: entry, context: context)
         #expect(diagnostics.problems.isEmpty, "\(diagnostics.problems)")
         let pull = try #require(source as? ExporterPullSource)

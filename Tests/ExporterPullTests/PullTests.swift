@@ -2,6 +2,7 @@ import Core
 import FakeExporter
 import Foundation
 import Rating
+import TestKit
 import Testing
 import WireFormats
 
@@ -14,7 +15,7 @@ struct PullTests {
     func paging() async throws {
         let server = Scenario.fake(minutes: 45)
         try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start)) { $0.pageLimit = 7 }
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start)) { $0.pageLimit = 7 }
             // First run: now − initial_lookback (00:00) up to now − settle_delay (00:59).
             let summary = try await harness.collect(at: Scenario.at(minutes: 60))
             #expect(summary.failures.isEmpty)
@@ -33,7 +34,7 @@ struct PullTests {
     func windowBounds() async throws {
         let server = Scenario.fake(minutes: 120)
         try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start))
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start))
             try await harness.collect(at: Scenario.at(minutes: 60))
             server.control.clearRequests()
             try await harness.collect(at: Scenario.at(minutes: 71))
@@ -49,7 +50,7 @@ struct PullTests {
     func continuousFailuresAreRecorded() async throws {
         let server = Scenario.fake(minutes: 120)
         try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.at(minutes: 60))) {
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.at(minutes: 60))) {
                 $0.interval = .milliseconds(100)
                 $0.attempts = 1
                 $0.breakerFailures = 1_000
@@ -58,10 +59,10 @@ struct PullTests {
             let continuous = ExporterPullSource(
                 id: "edge", settings: harness.source.settings, context: harness.source.context, mode: .continuous)
             let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [continuous], sinks: [harness.sink])
-            let runner = PipelineRunner(
+            let runner = PipelineEngine.finite(
                 pipeline: pipeline, store: harness.store, rater: nil, clock: harness.clock,
                 logger: harness.source.context.logger)
-            let running = Task { try await runner.run() }
+            let running = Task { try await runner.runToEnd() }
             defer { running.cancel() }
             // Poll the state store (the status of a daemon's source) until two failures are recorded.
             var failing: SourceState?
@@ -103,7 +104,7 @@ struct PullTests {
         // Reference: the same collections without the fault.
         let reference = Scenario.fake(minutes: 150)
         let referenceFacts = try await reference.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start)) {
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start)) {
                 $0.timeout = .seconds(2)
                 $0.maxBodyBytes = 64 << 10
             }
@@ -114,7 +115,7 @@ struct PullTests {
 
         let server = Scenario.fake(minutes: 150)
         try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start)) {
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start)) {
                 $0.timeout = .seconds(2)
                 $0.maxBodyBytes = 64 << 10
             }
@@ -147,7 +148,7 @@ struct PullTests {
         let minutes = 8 * 60
         let server = Scenario.fake(minutes: minutes + 5)
         try await server.withRunning { port in
-            let steady = try PullHarness(port: port, clock: ManualClock(Scenario.start))
+            let steady = try PullHarness(port: port, clock: SettableClock(Scenario.start))
             var now: Int64 = 60
             while now <= Int64(minutes) {
                 try await steady.collect(at: Scenario.at(minutes: now))
@@ -155,7 +156,7 @@ struct PullTests {
             }
             try await steady.collect(at: Scenario.at(minutes: Int64(minutes) + 1))
 
-            let interrupted = try PullHarness(port: port, clock: ManualClock(Scenario.start))
+            let interrupted = try PullHarness(port: port, clock: SettableClock(Scenario.start))
             try await interrupted.collect(at: Scenario.at(minutes: 60))
             server.control.clearRequests()
             let catchUp = try await interrupted.collect(at: Scenario.at(minutes: 60 + 6 * 60))
@@ -175,7 +176,7 @@ struct PullTests {
     func counterReset() async throws {
         let server = Scenario.fake(minutes: 60, resetAt: 30)
         try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start))
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start))
             let summary = try await harness.collect(at: Scenario.at(minutes: 61))
             #expect(summary.resets == 2)
             let resets = harness.sink.facts.filter { $0.flags.contains(.reset) }
@@ -193,7 +194,7 @@ struct PullTests {
             scenario: FakeExporterScenario(nodeID: "edge-1", env: "production", snapshots: snapshots), token: "s3cret",
             logger: Scenario.quietLogger)
         let pulled = try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start)) {
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start)) {
                 $0.initialLookback = .seconds(72 * 3600)
             }
             try await harness.collect(at: Scenario.at(minutes: 200))

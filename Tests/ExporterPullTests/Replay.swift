@@ -1,6 +1,7 @@
 import Core
 import FileReplay
 import Foundation
+import TestKit
 import WireFormats
 
 @testable import Host
@@ -8,9 +9,9 @@ import WireFormats
 /// Replays snapshots as an `xray_snapshots` fixture through `file_replay`.
 enum Replay {
     static func facts(of snapshots: [XraySnapshot], sourceID: String) async throws -> [UsageFact] {
-        let directory = NSTemporaryDirectory() + "exporter-pull-replay-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("exporter-pull-replay")
+        defer { temporary.remove() }
+        let directory = temporary.path
         var encoder = FixtureLineEncoder()
         var bytes: [UInt8] = []
         for snapshot in snapshots { encoder.appendLine(snapshot, to: &bytes) }
@@ -18,12 +19,12 @@ enum Replay {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let source = FileReplaySource(id: sourceID, settings: FileReplaySettings(path: path, format: .xraySnapshots))
         let sink = MemorySink()
-        let clock = ManualClock(Scenario.start)
+        let clock = SettableClock(Scenario.start)
         let pipeline = HostConfiguration.Pipeline(id: "replay", sources: [source], sinks: [sink])
-        let runner = PipelineRunner(
+        let runner = PipelineEngine.finite(
             pipeline: pipeline, store: FileStateStore(directory: directory + "/state"), rater: nil, clock: clock,
             logger: PullHarness.context(clock: clock).logger)
-        _ = try await runner.run()
+        _ = try await runner.runToEnd()
         return sink.facts
     }
 }

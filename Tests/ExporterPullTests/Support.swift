@@ -5,19 +5,12 @@ import Logging
 import Metrics
 import Rating
 import Synchronization
+import TestKit
 import WireFormats
 import YAMLConfig
 
 @testable import ExporterPull
 @testable import Host
-
-/// A clock tests move by hand.
-final class ManualClock: WallClock {
-    private let time: Mutex<Timestamp>
-    init(_ start: Timestamp) { time = Mutex(start) }
-    func now() -> Timestamp { time.withLock { $0 } }
-    func set(_ value: Timestamp) { time.withLock { $0 = value } }
-}
 
 /// Keeps every fact written, in order.
 final class MemorySink: FactSink {
@@ -85,15 +78,15 @@ enum Scenario {
 /// A pipeline of one exporter_pull source (one-shot) into a memory sink, with a
 /// file state store in a temp dir; each `collect()` is one `billing-service collect`.
 final class PullHarness: Sendable {
-    let clock: ManualClock
-    let directory: String
+    let clock: SettableClock
+    let temporary: TemporaryDirectory
+    var directory: String { temporary.path }
     let sink = MemorySink()
     let source: ExporterPullSource
 
-    init(port: Int, clock: ManualClock, configure: (inout ExporterPullSettings) -> Void = { _ in }) throws {
+    init(port: Int, clock: SettableClock, configure: (inout ExporterPullSettings) -> Void = { _ in }) throws {
         self.clock = clock
-        directory = NSTemporaryDirectory() + "exporter-pull-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        temporary = try TemporaryDirectory("exporter-pull")
         var settings = ExporterPullSettings(
             baseURL: "http://127.0.0.1:\(port)", token: .environment("PULL_TOKEN"), expectedNodeID: "edge-1",
             expectedEnv: "production", timeout: .seconds(5), allowInsecureHTTP: true, attempts: 2,
@@ -106,9 +99,7 @@ final class PullHarness: Sendable {
     static func context(clock: any WallClock, base: String = ".") -> PluginContext {
         var logger = Logger(label: "exporter-pull-test")
         logger.logLevel = .critical
-        return PluginContext(
-            logger: logger, metrics: NOOPMetricsHandler.instance, clock: clock, baseDirectory: base,
-            environment: { $0 == "PULL_TOKEN" ? "s3cret" : nil })
+        return .testing(clock: clock, baseDirectory: base, environment: ["PULL_TOKEN": "s3cret"], logger: logger)
     }
 
     var store: FileStateStore { FileStateStore(directory: directory + "/state") }
@@ -118,9 +109,9 @@ final class PullHarness: Sendable {
     func collect(at now: Timestamp) async throws -> PipelineSummary {
         clock.set(now)
         let pipeline = HostConfiguration.Pipeline(id: "pull", sources: [source.oneShot()], sinks: [sink])
-        let runner = PipelineRunner(
+        let runner = PipelineEngine.finite(
             pipeline: pipeline, store: store, rater: nil, clock: clock, logger: source.context.logger)
-        return try await runner.run()
+        return try await runner.runToEnd()
     }
 
     func sourceState() async throws -> SourceState? {
@@ -131,7 +122,7 @@ final class PullHarness: Sendable {
         try await sourceState()?.cursor.map { try $0.decode(as: ExporterPullCursor.self).until }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit { temporary.remove() }
 }
 
 /// Facts compared by what finance sees: identity, series, minute, quantity, flags.

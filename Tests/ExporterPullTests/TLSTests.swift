@@ -2,6 +2,7 @@ import Core
 import FakeExporter
 import Foundation
 import Host
+import TestKit
 import Testing
 
 @testable import ExporterPull
@@ -19,7 +20,7 @@ struct TLSTests {
             certificateFile: pki.path(serverCert + ".pem"), keyFile: pki.path(serverCert + ".key"),
             trustedClientCAFile: requireClientCert ? pki.path("ca.pem") : nil)
         return try await server.withRunning { port in
-            let harness = try PullHarness(port: port, clock: ManualClock(Scenario.start)) {
+            let harness = try PullHarness(port: port, clock: SettableClock(Scenario.start)) {
                 $0.baseURL = "https://localhost:\(port)"
                 $0.allowInsecureHTTP = false
                 $0.caFile = caFile.map { pki.path($0 + ".pem") }

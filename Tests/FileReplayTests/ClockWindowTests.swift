@@ -1,6 +1,7 @@
 import Core
 import FileReplay
 import Foundation
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -35,7 +36,9 @@ struct ClockWindowTests {
         "on_error fail: a line from 2200 or 2001 stops the replay with its file and line, after the good ones",
         arguments: [("2200-01-01T00:00:00Z", "max_future_skew"), ("2001-01-01T00:00:00Z", "max_age")])
     func fails(time: String, option: String) async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let text = [Self.line("2026-11-01T00:00:00Z"), Self.line(time, value: 9), Self.line("2026-11-01T00:01:00Z")]
         try Support.write(text.joined(separator: "\n") + "\n", to: dir + "/in.jsonl")
         let source = try Self.source("path: \(dir)/in.jsonl\nformat: observations\n")
@@ -55,7 +58,9 @@ struct ClockWindowTests {
 
     @Test("on_error quarantine: the line goes to the dead letters, the others are replayed, the cursor passes it")
     func quarantines() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let text = [Self.line("2026-11-01T00:00:00Z"), Self.line("2200-01-01T00:00:00Z", value: 9)]
         try Support.write(text.joined(separator: "\n") + "\n", to: dir + "/in.jsonl")
         let source = try Self.source("path: \(dir)/in.jsonl\nformat: observations\non_error: quarantine\n")
@@ -70,7 +75,9 @@ struct ClockWindowTests {
 
     @Test("max_age: none replays a fixture of any age (the decoder's own year range aside)")
     func unbounded() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         try Support.write(Self.line("2001-01-01T00:00:00Z") + "\n", to: dir + "/in.jsonl")
         let source = try Self.source("path: \(dir)/in.jsonl\nformat: observations\nmax_age: none\n")
         #expect(try await Support.readAll(source).flatMap(\.observations).count == 1)

@@ -1,6 +1,7 @@
 import Core
 import FileReplay
 import Foundation
+import TestKit
 import Testing
 import WireFormats
 import YAMLConfig
@@ -26,7 +27,7 @@ import YAMLConfig
 
     @Test func sampleYAMLDecodesWithTheDocumentedValues() throws {
         let sample = try String(
-            contentsOfFile: Support.root + "/Sources/Adapters/FileReplay/sample.yaml", encoding: .utf8)
+            contentsOfFile: Repository.root + "/Sources/Adapters/FileReplay/sample.yaml", encoding: .utf8)
         let indented = sample.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(
             separator: "\n")
         let (source, problems) = try Self.make("sources:\n" + indented)

@@ -1,6 +1,7 @@
 import Core
 import FileReplay
 import Foundation
+import TestKit
 import Testing
 import WireFormats
 
@@ -53,7 +54,9 @@ import WireFormats
     }
 
     @Test func resumingFromEveryLineBoundaryGivesTheSameObservations() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let lines = try String(contentsOfFile: Support.fixtures + "/observations.jsonl", encoding: .utf8)
             .split(separator: "\n").map(String.init)
         try Support.write(lines.prefix(4).joined(separator: "\n") + "\n\n", to: dir + "/a.jsonl")
@@ -78,7 +81,9 @@ import WireFormats
     }
 
     @Test func directoryFilesAreReadInNameOrderAndOthersIgnored() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let line = #"{"subject":"s","metric":"m","time":"2026-11-01T00:00:00Z","kind":"gauge","value":"#
         try Support.write(line + "2}\n", to: dir + "/b.jsonl")
         try Support.write(line + "1}\n", to: dir + "/a.jsonl")
@@ -90,7 +95,9 @@ import WireFormats
     }
 
     @Test func aMalformedLineFailsWithFileAndLineAfterTheGoodOnes() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let good = #"{"subject":"s","metric":"m","time":"2026-11-01T00:00:00Z","kind":"gauge","value":1}"#
         try Support.write(
             good + "\n" + good.replacingOccurrences(of: ":1}", with: ":-1}") + "\n" + good + "\n", to: dir + "/in.jsonl"
@@ -112,7 +119,9 @@ import WireFormats
     }
 
     @Test func quarantineRecordsOnceAcrossReplays() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let good = #"{"subject":"s","metric":"m","time":"2026-11-01T00:00:00Z","kind":"gauge","value":1}"#
         try Support.write(good + "\n{\"subject\": 1}\n" + good + "\n", to: dir + "/in.jsonl")
         let settings = FileReplaySettings(path: dir + "/in.jsonl", format: .observations, onError: .quarantine)
@@ -131,7 +140,9 @@ import WireFormats
     }
 
     @Test func aRewrittenFileIsDetected() async throws {
-        let dir = try Support.temporaryDirectory()
+        let temporary = try TemporaryDirectory("file-replay")
+        defer { temporary.remove() }
+        let dir = temporary.path
         let good = #"{"subject":"s","metric":"m","time":"2026-11-01T00:00:00Z","kind":"gauge","value":1}"#
         try Support.write(good + "\n" + good + "\n", to: dir + "/in.jsonl")
         let source = FileReplaySource(

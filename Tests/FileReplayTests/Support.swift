@@ -1,34 +1,15 @@
 import Core
 import FileReplay
 import Foundation
-import Logging
-import Metrics
+import TestKit
 import WireFormats
 
-struct FixedClock: WallClock {
-    func now() -> Timestamp { Timestamp(secondsSinceEpoch: 1_793_491_200) }
-}
-
 enum Support {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let fixtures = Repository.path("examples/fixtures")
 
-    static let fixtures = root + "/examples/fixtures"
-
-    static func context(base: String = root) -> PluginContext {
-        PluginContext(
-            logger: Logger(label: "test"), metrics: NOOPMetricsHandler.instance, clock: FixedClock(),
-            baseDirectory: base, environment: { _ in nil })
-    }
-
-    /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "file-replay-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+    /// The clock reads 2026-11-01T00:00:00Z.
+    static func context(base: String = Repository.root) -> PluginContext {
+        .testing(clock: FixedClock("2026-11-01T00:00:00Z"), baseDirectory: base)
     }
 
     static func write(_ text: String, to path: String) throws {

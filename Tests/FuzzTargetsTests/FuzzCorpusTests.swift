@@ -1,14 +1,14 @@
 import AuditLog
 import Foundation
 import FuzzTargets
+import TestKit
 import Testing
 
 /// Replays the committed fuzz corpus (fuzz/corpus/<target>/) through the same
 /// entries and invariants as `billing-fuzz`, so a corpus input that once found a
 /// bug stays a regression test in the normal debug suite.
 @Suite struct FuzzCorpusTests {
-    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fuzz/corpus")
+    static let corpus = Repository.url.appendingPathComponent("fuzz/corpus")
 
     static func inputs(of target: FuzzTarget) -> [URL] {
         let folder = corpus.appendingPathComponent(target.rawValue)

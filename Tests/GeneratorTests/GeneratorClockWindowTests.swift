@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import Metrics
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -11,14 +12,7 @@ import YAMLConfig
 /// default, since its times come from its own `start`).
 @Suite("generator clock window")
 struct GeneratorClockWindowTests {
-    struct Clock: WallClock {
-        /// 2026-11-01T00:00:00Z
-        func now() -> Timestamp { Timestamp(secondsSinceEpoch: 1_793_491_200) }
-    }
-
-    static let context = PluginContext(
-        logger: Logger(label: "test"), metrics: NOOPMetricsHandler.instance, clock: Clock(), baseDirectory: ".",
-        environment: { _ in nil })
+    static let context = PluginContext.testing(clock: FixedClock("2026-11-01T00:00:00Z"))
 
     static func source(_ yaml: String) throws -> GeneratorSource {
         let root = try YAMLDocument.parse(yaml, file: "test.yaml")

@@ -3,6 +3,7 @@ import CoreMetrics
 import Foundation
 import Generator
 import Logging
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -22,17 +23,10 @@ struct GeneratorConfigTests {
         return diagnostics.problems
     }
 
-    struct FixedClock: WallClock {
-        func now() -> Timestamp { Timestamp(secondsSinceEpoch: 0) }
-    }
-
-    static let context = PluginContext(
-        logger: Logger(label: "test"), metrics: NOOPMetricsHandler.instance, clock: FixedClock(),
-        baseDirectory: ".", environment: { _ in nil })
+    static let context = PluginContext.testing(clock: FixedClock(Timestamp(secondsSinceEpoch: 0)))
 
     @Test func sampleYAMLDecodesWithTheRealFactoryToTheDocumentedValues() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/Adapters/Generator/sample.yaml").path
+        let path = Repository.path("Sources/Adapters/Generator/sample.yaml")
         let text = String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self)
         let node = try YAMLDocument.parse(text, file: path)
         let diagnostics = ConfigDiagnostics()

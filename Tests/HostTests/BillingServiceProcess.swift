@@ -1,18 +1,10 @@
 import Foundation
+import TestKit
 
 /// Runs the built `billing-service` executable as a child process, as an operator would.
 struct BillingServiceProcess {
     /// The executable built beside the test bundle (override with BILLING_SERVICE_BIN).
-    static var executable: String {
-        if let override = ProcessInfo.processInfo.environment["BILLING_SERVICE_BIN"] { return override }
-        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            bundleDir.appendingPathComponent("billing-service").path,
-            bundleDir.deletingLastPathComponent().appendingPathComponent("billing-service").path,
-            FileManager.default.currentDirectoryPath + "/.build/debug/billing-service",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
+    static var executable: String { Repository.billingServiceExecutable }
 
     struct Result {
         var status: Int32
@@ -98,19 +90,18 @@ enum ChildProcess {
     static func run(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
         -> BillingServiceProcess.Result
     {
-        let directory = NSTemporaryDirectory() + "child-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try TemporaryDirectory("child")
+        defer { directory.remove() }
         let pid = try spawn(
-            executable: executable, arguments, environment: environment, stdoutFile: directory + "/out",
-            stderrFile: directory + "/err")
+            executable: executable, arguments, environment: environment, stdoutFile: directory.file("out"),
+            stderrFile: directory.file("err"))
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = status & 0x7f == 0
         return BillingServiceProcess.Result(
             status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
-            stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+            stdout: (try? String(contentsOfFile: directory.file("out"), encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: directory.file("err"), encoding: .utf8)) ?? "")
     }
 
     /// Starts `executable` (a path, or a name looked up in PATH) with stdout and stderr to files.

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 /// `billing-service collect` against `billing-service dev fake-exporter`, both as

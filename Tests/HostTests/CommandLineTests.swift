@@ -1,9 +1,10 @@
 import Foundation
+import TestKit
 import Testing
 
 /// The CLI as an operator meets it: exit codes, messages, and the README's commands.
 @Suite struct CommandLineTests {
-    static let root = ConfigLoaderTests.repositoryRoot
+    static let root = Repository.root
 
     @Test func validateAcceptsTheDefaultConfig() throws {
         let result = try BillingServiceProcess.run(["validate", "--config", Self.root + "/plugins.yaml"])

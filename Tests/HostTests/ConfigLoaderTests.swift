@@ -2,23 +2,18 @@ import Core
 import Foundation
 import Logging
 import Metrics
+import TestKit
 import Testing
 import YAMLConfig
 
 @testable import Host
 
 @Suite struct ConfigLoaderTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    /// The clock of the host tests' contexts.
+    static let clock = FixedClock(Timestamp(secondsSinceEpoch: 1_800_000_000))
 
-    struct FixedClock: WallClock {
-        func now() -> Timestamp { Timestamp(secondsSinceEpoch: 1_800_000_000) }
-    }
-
-    func context(base: String = repositoryRoot) -> PluginContext {
-        PluginContext(
-            logger: Logger(label: "test"), metrics: NOOPMetricsHandler.instance, clock: FixedClock(),
-            baseDirectory: base, environment: { _ in nil })
+    func context(base: String = Repository.root) -> PluginContext {
+        .testing(clock: Self.clock, baseDirectory: base)
     }
 
     func problems(_ yaml: String) throws -> [String] {
@@ -32,11 +27,11 @@ import YAMLConfig
     }
 
     @Test func theShippedDefaultConfigIsValid() throws {
-        let file = Self.repositoryRoot + "/plugins.yaml"
+        let file = Repository.root + "/plugins.yaml"
         let configuration = try ConfigLoader(registry: .builtIn()).load(file: file, context: context())
         #expect(configuration.pipelines.map(\.id) == ["main", "synthetic"])
         #expect(configuration.pricing != nil)
-        #expect(configuration.state == .file(path: Self.repositoryRoot + "/var/state"))
+        #expect(configuration.state == .file(path: Repository.root + "/var/state"))
     }
 
     @Test func listsEveryProblemAtOnceWithPathAndLine() throws {

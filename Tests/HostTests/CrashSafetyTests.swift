@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 /// Kill -9 at any moment, restart: the audit holds exactly what an uninterrupted run holds.
@@ -45,13 +46,8 @@ import Testing
                 """
             try replay.write(toFile: dir.file("\(name).yaml"), atomically: true, encoding: .utf8)
         }
-        let pricebook = try String(contentsOfFile: Self.repositoryRoot + "/examples/pricebook.yaml", encoding: .utf8)
+        let pricebook = try String(contentsOfFile: Repository.root + "/examples/pricebook.yaml", encoding: .utf8)
         try pricebook.write(toFile: dir.file("pricebook.yaml"), atomically: true, encoding: .utf8)
-    }
-
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
     }
 
     @Test func sigkillAtRandomMomentsLosesAndDoublesNothing() async throws {

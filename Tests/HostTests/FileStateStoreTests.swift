@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 
 @testable import Host

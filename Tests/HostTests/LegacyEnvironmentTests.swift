@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Metrics
 import PostgresSink
+import TestKit
 import Testing
 
 @testable import Host
@@ -12,9 +13,7 @@ import Testing
 /// (UPSTREAMS §1) becomes exporter_pull sources with the old defaults.
 @Suite struct LegacyEnvironmentTests {
     func context(_ environment: [String: String]) -> PluginContext {
-        PluginContext(
-            logger: Logger(label: "test"), metrics: NOOPMetricsHandler.instance,
-            clock: ConfigLoaderTests.FixedClock(), baseDirectory: "/tmp", environment: { environment[$0] })
+        .testing(clock: ConfigLoaderTests.clock, baseDirectory: "/tmp", environment: environment)
     }
 
     func load(_ environment: [String: String], file: String = "/nonexistent/plugins.yaml") throws(ConfigurationInvalid)
@@ -58,7 +57,7 @@ import Testing
         #expect(sources[1].settings.expectedNodeID == nil)
         #expect(configuration.pipelines.map(\.id) == ["legacy"])
         #expect(configuration.pipelines.first?.sinks.first is PostgresSink)
-        #expect(configuration.state == .postgres(sink: "ledger"))
+        #expect(configuration.state == .sink(id: "ledger", type: "postgres"))
     }
 
     @Test func baseURLAloneIsTheDefaultSourceWithAOneMinuteInterval() throws {
@@ -112,7 +111,7 @@ import Testing
             legacy_env: true
             state: { store: file, path: state }
             sources:
-              fixtures: { type: file_replay, path: \(ConfigLoaderTests.repositoryRoot)/examples/fixtures/xray-snapshots.jsonl, format: xray_snapshots }
+              fixtures: { type: file_replay, path: \(Repository.root)/examples/fixtures/xray-snapshots.jsonl, format: xray_snapshots }
             sinks:
               audit: { type: jsonl_audit, path: audit }
             pipelines:

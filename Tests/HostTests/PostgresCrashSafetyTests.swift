@@ -1,5 +1,6 @@
 import Foundation
 import PostgresSink
+import TestKit
 import Testing
 
 /// Issue 4's crash test: a generated scenario of over 200,000 observations
@@ -7,7 +8,7 @@ import Testing
 /// at random moments and restarted, ends with exactly the ledger and audit of
 /// an uninterrupted run.
 @Suite(.serialized) struct PostgresCrashSafetyTests {
-    static let root = ConfigLoaderTests.repositoryRoot
+    static let root = Repository.root
 
     func config(name: String, dir: TemporaryDirectory) throws -> String {
         let yaml = """
@@ -26,7 +27,7 @@ import Testing
         return dir.file("\(name).yaml")
     }
 
-    @Test(.enabled(if: TestDatabase.serverURL != nil))
+    @Test
     func sigkillWithPostgresLosesAndDoublesNothing() async throws {
         let dir = try TemporaryDirectory("billing-pg-crash")
         defer { dir.remove() }
@@ -44,12 +45,15 @@ import Testing
         ])
         try #require(generated.status == 0, "\(generated.stderr)")
 
-        let clean = try TestDatabase("crash_clean")
-        let killed = try TestDatabase("crash_killed")
-        defer {
-            clean.drop()
-            killed.drop()
+        try await TestDatabase.with("crash_clean") { clean in
+            try await TestDatabase.with("crash_killed") { killed in
+                try await compareCleanAndKilledRuns(clean: clean, killed: killed, dir: dir)
+            }
         }
+    }
+
+    /// Runs the fixture once uninterrupted into `clean` and with SIGKILLs into `killed`, and compares.
+    func compareCleanAndKilledRuns(clean: TestDatabase, killed: TestDatabase, dir: TemporaryDirectory) async throws {
         for db in [clean, killed] {
             let migrated = try BillingServiceProcess.run(["migrate", "--database-url", db.url])
             try #require(migrated.status == 0, "\(migrated.stderr)")
@@ -79,13 +83,13 @@ import Testing
         #expect(kills >= 5, "killed only \(kills) times")
 
         let factsSQL = "SELECT fact_id, quantity, amount, flags FROM billing.usage_facts ORDER BY fact_id"
-        let expectedFacts = try clean.query(factsSQL)
-        let actualFacts = try killed.query(factsSQL)
+        let expectedFacts = try await clean.query(factsSQL)
+        let actualFacts = try await killed.query(factsSQL)
         #expect(expectedFacts.split(separator: "\n").count > 200_000)
         #expect(actualFacts == expectedFacts)
-        #expect(try killed.query("SELECT count(*) - count(DISTINCT fact_id) FROM billing.usage_facts") == "0\n")
+        #expect(try await killed.query("SELECT count(*) - count(DISTINCT fact_id) FROM billing.usage_facts") == "0\n")
         let totalsMismatch = LedgerSchema.default.totalsMismatchQuery
-        #expect(try killed.query(totalsMismatch) == "0\n")
+        #expect(try await killed.query(totalsMismatch) == "0\n")
 
         let verify = try BillingServiceProcess.run(["audit", "verify", dir.file("killed/audit")])
         #expect(verify.status == 0, "\(verify.stderr)")

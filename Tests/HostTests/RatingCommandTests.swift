@@ -1,9 +1,10 @@
 import Foundation
+import TestKit
 import Testing
 
 /// `rate` and `price` as finance uses them: the same engine, the same numbers.
 @Suite struct RatingCommandTests {
-    static let root = ConfigLoaderTests.repositoryRoot
+    static let root = Repository.root
     static let tiers = root + "/examples/pricebook-tiers.yaml"
 
     func json(_ text: String) throws -> Any {

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import PostgresNIO
+import TestKit
 import Testing
 
 @testable import PostgresSink
@@ -10,11 +11,11 @@ import Testing
 /// permanent (issue 12, items 6 and 7), against the real server.
 @Suite("database deadlines and refusals")
 struct DatabaseDeadlineTests {
-    static let logger = TestDatabase.logger
+    static let logger = TestLedger.logger
 
     /// The test server's URL with another user or database.
     static func url(user: String? = nil, database: String? = nil) throws -> DatabaseURL {
-        var url = try TestDatabase.url
+        var url = try TestLedger.url
         if let user { url.username = user }
         if let database { url.database = database }
         return url
@@ -134,7 +135,7 @@ struct DatabaseDeadlineTests {
 struct WrongPasswordTests {
     @Test("a wrong password is a permanent refusal naming 28P01, found within the deadline")
     func wrongPassword() async throws {
-        let cluster = try await PrivateCluster.make()
+        let cluster = try await PrivateCluster.make("deadline")
         do {
             try await check(cluster)
             await cluster.destroy()
@@ -145,8 +146,8 @@ struct WrongPasswordTests {
     }
 
     private func check(_ cluster: PrivateCluster) async throws {
-        let logger = TestDatabase.logger
-        let admin = LedgerDatabase(url: try cluster.url, logger: logger)
+        let logger = TestLedger.logger
+        let admin = LedgerDatabase(url: try cluster.databaseURL, logger: logger)
         try await admin.withConnection(component: "test") { connection in
             _ = try await connection.query("ALTER ROLE billing PASSWORD 'right-horse-battery'", logger: logger)
         }
@@ -156,7 +157,7 @@ struct WrongPasswordTests {
         try await PrivateCluster.run("stop", cluster.directory)
         try await cluster.start()
 
-        var wrong = try cluster.url
+        var wrong = try cluster.databaseURL
         wrong.password = "wrong-horse"
         let database = LedgerDatabase(
             url: wrong, options: PostgresConnectionOptions(connectTimeout: .seconds(1)), logger: logger)
@@ -173,7 +174,7 @@ struct WrongPasswordTests {
         #expect(pooled?.message.contains("SQLSTATE 28P01") == true, "\(String(describing: pooled))")
         await database.shutdown()
 
-        var right = try cluster.url
+        var right = try cluster.databaseURL
         right.password = "right-horse-battery"
         let accepted = LedgerDatabase(url: right, logger: logger)
         try await accepted.requireAcceptance(component: "sinks.ledger", within: .seconds(2))

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import Metrics
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -9,14 +10,8 @@ import YAMLConfig
 
 /// The `postgres` factory's config: the shipped sample decodes, and every problem is reported.
 @Suite struct FactoryTests {
-    struct FixedClock: WallClock {
-        func now() -> Timestamp { Fixtures.november }
-    }
-
     static func context(environment: [String: String] = [:]) -> PluginContext {
-        PluginContext(
-            logger: TestDatabase.logger, metrics: NOOPMetricsHandler.instance, clock: FixedClock(),
-            baseDirectory: "/etc/billing", environment: { environment[$0] })
+        .testing(clock: FixedClock(Fixtures.november), baseDirectory: "/etc/billing", environment: environment)
     }
 
     static func decode(_ yaml: String) throws -> (PostgresSinkSettings?, [ConfigProblem]) {
@@ -26,14 +21,9 @@ import YAMLConfig
         return (PostgresSinkFactory.decode(map), diagnostics.problems)
     }
 
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-
     @Test func sampleYAMLDecodesWithTheRealFactory() throws {
         let text = try String(
-            contentsOfFile: Self.repositoryRoot + "/Sources/Sinks/Postgres/sample.yaml", encoding: .utf8)
+            contentsOfFile: Repository.root + "/Sources/Sinks/Postgres/sample.yaml", encoding: .utf8)
         let (settings, problems) = try Self.decode(text)
         #expect(problems.isEmpty, "\(problems)")
         #expect(
@@ -90,8 +80,8 @@ import YAMLConfig
     }
 
     @Test func sinkFromConfigWritesThroughTheURLInTheEnvironment() async throws {
-        let urlText = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "run with scripts/test.sh")
-        try await TestDatabase.with { db in
+        let urlText = try TestDatabase.serverURL()
+        try await TestLedger.with { db in
             let (settings, problems) = try Self.decode(
                 "database_url_env: LEDGER_URL\nschema: \(db.schema.name)\npool_size: 2\n")
             #expect(problems.isEmpty)

@@ -6,7 +6,7 @@ import Testing
 /// Migrations apply once, record themselves, create partitions ahead, and a database that is behind is refused.
 @Suite struct MigrationTests {
     @Test func freshSchemaIsBehindAndMigrateMakesItCurrent() async throws {
-        try await TestDatabase.with(migrated: false) { db in
+        try await TestLedger.with(migrated: false) { db in
             let migrator = Migrator(database: db.database, schema: db.schema)
             let before = try await migrator.status()
             #expect(before.applied.isEmpty)
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func migrateCreatesMonthPartitionsAroundNow() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let partitions = try await db.strings(
                 """
                 SELECT c.relname::text FROM pg_inherits i
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func behindDatabaseIsRefusedWithTheMigrateCommand() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await db.execute(
                 "DELETE FROM \(db.schema.name).schema_migrations WHERE version = \(LedgerMigrations.latestVersion)")
             let migrator = Migrator(database: db.database, schema: db.schema)
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func unknownNewerVersionIsReportedAsAhead() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await db.execute(
                 "INSERT INTO \(db.schema.name).schema_migrations (version, name) VALUES (9999, 'from the future')")
             let status = try await Migrator(database: db.database, schema: db.schema).status()

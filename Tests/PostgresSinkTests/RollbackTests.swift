@@ -8,7 +8,7 @@ import Testing
 @Suite struct RollbackTests {
     @Test("rolling back removes the uncommitted batches' facts and their share of the totals, nothing else")
     func uncommittedBatchesAreRemoved() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             // The state lives elsewhere (a file store): the sink writes facts only.
             let sink = db.sink()
             let committed = Fixtures.grid(subjects: 4, minutes: 5)
@@ -53,7 +53,7 @@ import Testing
 
     @Test("opening the sink undoes what a dead process wrote after its last committed batch")
     func openRollsBack() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             try await sink.write(Fixtures.batch(Fixtures.grid(subjects: 2, minutes: 3), sequence: 1))
             let afterFirst = try await db.snapshot()
@@ -69,7 +69,7 @@ import Testing
 
     @Test("a ledger far ahead of the state store is refused, not emptied: the state does not belong to it")
     func foreignStateIsRefused() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             for sequence: UInt64 in 1...4 {
                 try await sink.write(

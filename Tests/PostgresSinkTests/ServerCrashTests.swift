@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import PostgresNIO
+import TestKit
 import Testing
 
 @testable import PostgresSink
@@ -11,81 +12,13 @@ import Testing
     import Glibc
 #endif
 
-/// A private PostgreSQL cluster (scripts/pg-server.sh) this test may crash and restart
-/// without disturbing the server the other tests share.
-struct PrivateCluster {
-    let directory: String
-    let port: Int
-
-    static var script: String {
-        if let path = ProcessInfo.processInfo.environment["BILLING_TEST_PGSERVER"] { return path }
-        // Tests/PostgresSinkTests/ServerCrashTests.swift -> repository root.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent("scripts/pg-server.sh").path
-    }
-
-    static var available: Bool {
-        let bin = ProcessInfo.processInfo.environment["PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
-        return FileManager.default.isExecutableFile(atPath: bin + "/initdb")
-            && FileManager.default.isExecutableFile(atPath: script)
-    }
-
-    static func make() async throws -> PrivateCluster {
-        let directory = "/tmp/billing-crash-\(UUID().uuidString.prefix(8).lowercased())"
-        let output = try await run("init", directory)
-        let port = try #require(
-            Int(output.trimmingCharacters(in: .whitespacesAndNewlines)), "pg-server.sh init printed \(output)")
-        return PrivateCluster(directory: directory, port: port)
-    }
-
-    var url: DatabaseURL {
-        get throws { try DatabaseURL(parsing: "postgres://billing@127.0.0.1:\(port)/postgres?sslmode=disable") }
-    }
-
-    func crash() async throws { try await Self.run("crash", directory) }
-    func start() async throws { try await Self.run("start", directory) }
-    func destroy() async { _ = try? await Self.run("destroy", directory) }
-
-    /// Runs the script with posix_spawn and reaps it with waitpid on a dispatch
-    /// thread: Foundation's `Process` never saw these children exit inside the test
-    /// process (they stayed zombies), and blocking a concurrency thread starves the pool.
-    @discardableResult
-    static func run(_ action: String, _ directory: String) async throws -> String {
-        let outputPath = NSTemporaryDirectory() + "pg-server-\(UUID().uuidString).out"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let arguments = ["/bin/bash", script, action, directory]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, &argv, environ)
-        try #require(spawned == 0, "posix_spawn failed: \(spawned)")
-        let child = pid
-        let status: Int32 = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var raw: Int32 = 0
-                while waitpid(child, &raw, 0) == -1 && errno == EINTR {}
-                // WEXITSTATUS: bits 8-15 when the child exited normally (low 7 bits zero).
-                continuation.resume(returning: raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f))
-            }
-        }
-        try #require(status == 0, "pg-server.sh \(action) \(directory) exited with \(status)")
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-    }
-}
-
 /// Kills the PostgreSQL server in the middle of a batch's transaction and starts it
 /// again: the retried batch loses nothing and doubles nothing.
 @Suite(.enabled(if: PrivateCluster.available, "needs PostgreSQL server binaries (scripts/test.sh installs them)"))
 struct ServerCrashTests {
     @Test(.timeLimit(.minutes(5)))
     func serverKilledMidWriteThenRetriedBatchIsExact() async throws {
-        let cluster = try await PrivateCluster.make()
+        let cluster = try await PrivateCluster.make("crash")
         do {
             try await crashAndRecover(cluster)
             await cluster.destroy()
@@ -96,12 +29,12 @@ struct ServerCrashTests {
     }
 
     private func crashAndRecover(_ cluster: PrivateCluster) async throws {
-        let logger = TestDatabase.logger
+        let logger = TestLedger.logger
         let schema = try #require(LedgerSchema("crash"))
         let database = LedgerDatabase(
-            url: try cluster.url, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: .seconds(2)),
+            url: try cluster.databaseURL, options: PostgresConnectionOptions(poolSize: 4, connectTimeout: .seconds(2)),
             schema: schema, logger: logger)
-        let db = TestDatabase(database: database, schema: schema)
+        let db = TestLedger(database: database, schema: schema)
         try await Migrator(database: database, schema: schema).migrate(now: db.now)
         let sink = PostgresSink(id: "ledger", database: database)
         let store = try sink.stateStore(forPipeline: "main")
@@ -118,7 +51,7 @@ struct ServerCrashTests {
         // Hold a lock on minute_totals so batch 2 stops inside its transaction, after
         // its facts went in, and kill the server right there.
         progress("batch 1 written")
-        let locker = LedgerDatabase(url: try cluster.url, logger: logger)
+        let locker = LedgerDatabase(url: try cluster.databaseURL, logger: logger)
         let locked = Task {
             try await locker.withTransaction(component: "locker") { connection in
                 try await connection.query(

@@ -8,7 +8,7 @@ import Testing
 /// permanent error before any I/O, never a 500 with SQLSTATE 54000 or a crash.
 @Suite struct SinkLastGuardTests {
     @Test func aLabelBeyondItsLimitIsRefusedBeforeAnyIO() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             var fact = Fixtures.fact(subject: 1, minute: 0, quantity: 1)
             fact.series = SeriesKey(
                 source: "edge", subject: String(repeating: "u", count: 5_000), metric: "uplink_bytes")
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func aMinuteOutsideTheAcceptedYearsIsRefusedBeforeAnyIO() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let start = try #require(Timestamp(rfc3339: "2262-04-01T00:00:00Z"))
             let fact = Fixtures.fact(subject: 1, minute: 0, quantity: 1, start: start)
             let error = await #expect(throws: PluginError.self) {

@@ -7,7 +7,7 @@ import Testing
 /// totals from new facts only, the state in the same transaction, COPY at volume.
 @Suite struct SinkWriteTests {
     @Test func factIsStoredExactly() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let fact = Fixtures.fact(
                 subject: 7, minute: 3, quantity: UInt64.max, amount: "123456789.000000000000000001",
                 flags: [.reset, .gap])
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func replayingABatchChangesNothing() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             _ = try sink.stateStore(forPipeline: "main")
             let batch = Fixtures.batch(Fixtures.grid(subjects: 20, minutes: 30), sequence: 1)
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func overlappingBatchAddsOnlyNewFactsToTotals() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             let a = Fixtures.grid(subjects: 5, minutes: 10)
             // Batch 2 repeats half of batch 1 and adds second facts to the same minutes.
@@ -71,14 +71,14 @@ import Testing
     }
 
     @Test func newFactsInMinutesThatHaveTotalsAreMergedIntoThem() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let grid = Fixtures.grid(subjects: 4, minutes: 6)
             // Batch 2 is all new facts, but in minutes batch 1 already totalled:
             // the direct COPY of its totals must meet them and merge instead.
             let extra = (0..<4).flatMap { s in
                 (0..<6).map { m in Fixtures.fact(subject: s, minute: Int64(m), quantity: 5, part: 1) }
             }
-            let writer = LedgerWriter(schema: db.schema, logger: TestDatabase.logger)
+            let writer = LedgerWriter(schema: db.schema, logger: TestLedger.logger)
             let sink = db.sink()
             try await sink.write(Fixtures.batch(grid, sequence: 1))
             let merged = try await db.database.withTransaction(component: "test") { connection in
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func duplicateIdsInsideOneBatchCountOnce() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let fact = Fixtures.fact(subject: 1, minute: 0, quantity: 10)
             try await db.sink().write(Fixtures.batch([fact, fact, fact], sequence: 1))
             #expect(try await db.strings("SELECT quantity::text FROM \(db.schema.name).minute_totals") == ["10"])
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func stateCommitsInTheSameTransactionOnlyForItsPipeline() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             let store = try sink.stateStore(forPipeline: "main")
             let digest = Digest128(high: 1, low: 2)
@@ -142,7 +142,7 @@ import Testing
     }
 
     @Test func failedWriteLeavesNoTrace() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             _ = try sink.stateStore(forPipeline: "main")
             // numeric(38,18) holds at most 20 integer digits: this amount fails inside the transaction.
@@ -161,7 +161,7 @@ import Testing
     }
 
     @Test func partitionForANewMonthIsCreatedOnDemand() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             // 2031-03-01: years after the partitions migrate made.
             let march2031 = Timestamp(secondsSinceEpoch: 1_930_089_600)
             let facts = [
@@ -177,7 +177,7 @@ import Testing
     }
 
     @Test func copyPathWritesAHundredThousandFacts() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let facts = Fixtures.grid(subjects: 1_000, minutes: 100)
             let sink = db.sink()
             try await sink.write(Fixtures.batch(facts, sequence: 1))
@@ -198,7 +198,7 @@ import Testing
     /// Labels hold no control characters (LabelRules), but COPY text and JSON
     /// still have their own specials: backslash, quotes, delimiters, non-ASCII.
     @Test func labelsWithCopyAndJSONSpecialCharactersRoundTrip() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let series = SeriesKey(
                 source: "s\\1", subject: "a b,c\"d\\N", metric: "tokens",
                 dimensions: [Dimension("k\"ey", "v\\al|\\t"), Dimension("é", "🙂")])
@@ -219,7 +219,7 @@ import Testing
     /// before any I/O, as the decoders do: nothing reaches the ledger.
     @Test(arguments: ["a\tb", "a\nb", "a\rb", "a\u{1}b"])
     func controlCharacterInALabelIsAPermanentErrorBeforeAnyIO(subject: String) async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             var fact = Fixtures.fact(subject: 1, minute: 0, quantity: 1)
             fact.series = SeriesKey(source: "edge", subject: subject, metric: "uplink_bytes")
             let error = await #expect(throws: PluginError.self) {
@@ -232,7 +232,7 @@ import Testing
     }
 
     @Test func nulCharacterIsAPermanentErrorBeforeAnyIO() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             var fact = Fixtures.fact(subject: 1, minute: 0, quantity: 1)
             fact.series = SeriesKey(source: "edge", subject: "a\u{0}b", metric: "uplink_bytes")
             let error = await #expect(throws: PluginError.self) {

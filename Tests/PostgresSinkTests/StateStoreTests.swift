@@ -6,7 +6,7 @@ import Testing
 /// The PostgreSQL state store on its own: exact round trips, idempotent commits, status without cursor moves.
 @Suite struct StateStoreTests {
     @Test func commitThenLoadRoundTripsExactly() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let store = PostgresStateStore(database: db.database, schema: db.schema)
             #expect(try await store.load(pipeline: "p").lastCommittedSequence == 0)
             var baselines: [SeriesDigest: Baseline] = [:]
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func olderOrEqualSequenceIsIgnored() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let store = PostgresStateStore(database: db.database, schema: db.schema)
             func commit(_ sequence: UInt64, offset: Int) async throws {
                 try await store.commit(
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func recordStatusKeepsTheCursor() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let store = PostgresStateStore(database: db.database, schema: db.schema)
             try await store.recordStatus(
                 pipeline: "p", source: "s",
@@ -83,14 +83,14 @@ import Testing
     }
 
     @Test func secondProcessResumesFromTheSameDatabase() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let sink = db.sink()
             _ = try sink.stateStore(forPipeline: "main")
             try await sink.write(
                 Fixtures.batch(
                     [Fixtures.fact(subject: 1, minute: 0, quantity: 1)], sequence: 3, cursor: #"{"offset":3}"#))
             // A second database client (another replica) sees the committed state.
-            let other = LedgerDatabase(url: try TestDatabase.url, logger: TestDatabase.logger)
+            let other = LedgerDatabase(url: try TestLedger.url, logger: TestLedger.logger)
             let state = try await PostgresStateStore(database: other, schema: db.schema).load(pipeline: "main")
             await other.shutdown()
             #expect(state.lastCommittedSequence == 3)

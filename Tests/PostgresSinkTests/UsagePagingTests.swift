@@ -22,7 +22,7 @@ import Testing
         "pages in a row are the unpaged answer, each row once, whatever the page size",
         arguments: [UsageGranularity.minute, .hour, .month], [1, 2, 3, 100])
     func pagesAddUp(granularity: UsageGranularity, limit: Int) async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await UsageQueryTests.seed(db)
             let engine = UsageQueryEngine(database: db.database)
             for subject in [nil, "acct-1"] {

@@ -9,7 +9,7 @@ import Testing
     static let day = Int64(24 * 60)
 
     /// acct-1: minutes 0, 59, 60 (hour 0, 0, 1) and day 1; acct-2 one minute; a token metric for acct-1.
-    static func seed(_ db: TestDatabase) async throws {
+    static func seed(_ db: TestLedger) async throws {
         let facts = [
             Fixtures.fact(subject: 1, minute: 0, quantity: 100, amount: "0.1"),
             Fixtures.fact(subject: 1, minute: 59, quantity: 200, amount: "0.2"),
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func hourlyForOneSubjectAndMetric() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await Self.seed(db)
             let rows = try await UsageQueryEngine(database: db.database).run(
                 Self.query(.hour, subject: "acct-1", metric: "uplink_bytes"))
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func monthlyForAllSubjectsAsJSON() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await Self.seed(db)
             let rows = try await UsageQueryEngine(database: db.database).run(Self.query(.month))
             #expect(
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func rangeBoundsAreHalfOpenOnMinutes() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await Self.seed(db)
             let engine = UsageQueryEngine(database: db.database)
             // [00:59, 01:00): only minute 59 of acct-1's uplink.
@@ -124,7 +124,7 @@ import Testing
     /// a statement planned for its values: both must give the same rows.
     @Test(arguments: UsageGranularity.allCases)
     func oneSubjectAgreesWithAllSubjects(granularity: UsageGranularity) async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await Self.seed(db)
             let engine = UsageQueryEngine(database: db.database)
             for metric in [nil, "uplink_bytes", "tokens"] {
@@ -150,17 +150,17 @@ import Testing
     /// hold back, so only the plan is checked); and vacuum runs after 2% of the
     /// table changed.
     @Test func subjectQueryIsAnIndexOnlyScan() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await Self.seed(db)
             let engine = UsageQueryEngine(database: db.database)
             let statement = engine.statement(for: Self.query(.hour, subject: "acct-1"))
             let plan = try await db.database.withTransaction(component: "test") { connection in
                 // A table this small would be read whole; make the index the only way in.
-                try await connection.query("SET LOCAL enable_seqscan = off", logger: TestDatabase.logger)
-                try await connection.query("SET LOCAL enable_bitmapscan = off", logger: TestDatabase.logger)
+                try await connection.query("SET LOCAL enable_seqscan = off", logger: TestLedger.logger)
+                try await connection.query("SET LOCAL enable_bitmapscan = off", logger: TestLedger.logger)
                 let explain = PostgresQuery(unsafeSQL: "EXPLAIN " + statement.sql, binds: statement.binds)
                 var lines: [String] = []
-                for try await line in try await connection.query(explain, logger: TestDatabase.logger).decode(
+                for try await line in try await connection.query(explain, logger: TestLedger.logger).decode(
                     String.self)
                 {
                     lines.append(line)

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Rating
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -12,7 +13,7 @@ func nov(_ day: Int64, _ hour: Int64 = 0, _ minute: Int64 = 0) -> Timestamp {
 }
 
 func loadCatalog(_ relativePath: String) throws -> PriceCatalog {
-    let path = repositoryRoot.appendingPathComponent(relativePath).path
+    let path = Repository.path(relativePath)
     return try PriceCatalog.decode(YAMLDocument.load(path: path), file: relativePath)
 }
 

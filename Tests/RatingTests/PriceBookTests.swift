@@ -1,15 +1,12 @@
 import Core
 import Foundation
 import Rating
+import TestKit
 import Testing
 import YAMLConfig
 
-/// The repository root, found from this file, so tests read the shipped examples.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
 func loadBook(_ relativePath: String) throws -> PriceBook {
-    let path = repositoryRoot.appendingPathComponent(relativePath).path
+    let path = Repository.path(relativePath)
     return try PriceBookDecoder.decode(YAMLDocument.load(path: path), file: relativePath)
 }
 
@@ -63,8 +60,9 @@ func problems(_ text: String) -> [String] {
                 "effective_from (line 2): must be the start of a minute (seconds and fraction zero)",
                 "currency (line 3): unknown currency \"USX\" (an ISO 4217 code such as USD, EUR, JPY)",
                 "prices[0].metric (line 6): unknown metric \"traffic.downlink_byte\" (known: traffic.downlink_bytes, "
-                    + "traffic.uplink_bytes, vm.cpu_time_ns, vm.disk_read_bytes, vm.disk_write_bytes, "
-                    + "vm.memory_byte_seconds, vm.network_rx_bytes, vm.network_tx_bytes; declare others in the "
+                    + "traffic.uplink_bytes, vm.cpu_time_ns, vm.disk_read_bytes, vm.disk_read_ops, "
+                    + "vm.disk_write_bytes, vm.disk_write_ops, vm.memory_byte_seconds, vm.network_rx_bytes, "
+                    + "vm.network_tx_bytes; declare others in the "
                     + "top-level metrics list)",
                 "prices[0].unit (line 8): must be greater than 0 (base units per billed unit)",
                 "prices[0].unit_price (line 9): must not be negative",

@@ -1,14 +1,11 @@
 import Core
 import Foundation
+import TestKit
 import WireFormats
 
 /// Locates `examples/fixtures` from this source file, so tests run from any directory.
 enum Fixtures {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("examples/fixtures").path
-    }()
+    static let directory = Repository.path("examples/fixtures")
 
     static let files: [(name: String, format: FixtureFormat)] = [
         ("xray-snapshots.jsonl", .xraySnapshots), ("vm-metrics.jsonl", .vmMetrics),

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestKit
 import Testing
 import YAMLConfig
 
@@ -7,11 +8,7 @@ import YAMLConfig
 
 @Suite("xray_push configuration")
 struct ConfigTests {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/Sources/Adapters/XrayPush"
-    }()
+    static let directory = Repository.path("Sources/Adapters/XrayPush")
 
     static func decode(_ yaml: String) throws -> (XrayPushSettings?, [ConfigProblem]) {
         let root = try YAMLDocument.parse(yaml, file: "test.yaml")

@@ -1,17 +1,12 @@
 import Core
 import Foundation
-import Logging
-import Metrics
+import TestKit
 
 /// Snapshot bodies and a plugin context for the push tests.
 enum Fixture {
-    static let context = PluginContext(
-        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: NOOPMetricsHandler.instance,
-        clock: FixedClock(), baseDirectory: "/etc/billing", environment: { _ in nil })
-
-    struct FixedClock: WallClock {
-        func now() -> Timestamp { Timestamp(secondsSinceEpoch: 1_767_225_600) }
-    }
+    /// The clock reads 2026-01-01T00:00:00Z.
+    static let context = PluginContext.testing(
+        clock: FixedClock("2026-01-01T00:00:00Z"), baseDirectory: "/etc/billing")
 
     /// One compact snapshot object (one line) at `minute` past 2026-01-01T00:00Z.
     static func snapshot(minute: Int, node: String = "edge-1", env: String = "production", up: UInt64 = 1_000)

@@ -1,24 +1,21 @@
-import Core
+public import Core
 import Foundation
 import Host
 public import Hummingbird
 import Logging
-public import PostgresSink
 import Prometheus
 
-/// A ledger database the API reads usage from and checks for readiness.
+/// A sink of a pipeline that answers usage questions (`UsageLedger`).
 public struct LedgerHandle: Sendable {
-    public var sinkID: String
     /// The pipeline whose sink this is.
     public var pipeline: String
-    public var database: LedgerDatabase
-    /// The ledger schema: the database's own (its connections' search path).
-    public var schema: LedgerSchema { database.schema }
+    public var ledger: any UsageLedger
 }
 
-/// The daemon's HTTP API: builds the routers of `APIRoute.all`, each handler
-/// wrapped with bearer auth (by the route's scope) and request metrics; a
-/// known path asked with another method answers 405 (`MethodGuard`).
+/// The daemon's HTTP API: builds the routers of `routes` (the daemon's own and
+/// those the configured push sources declare), each handler wrapped with
+/// bearer auth (by the route's scope) and request metrics; a known path asked
+/// with another method answers 405 (`MethodGuard`).
 public struct APIServer: Sendable {
     let roster: SourceRoster
     let scheduler: CollectionScheduler
@@ -29,6 +26,30 @@ public struct APIServer: Sendable {
     let logger: Logger
     /// How long a push waits for its commit (`service.push_commit_timeout`).
     var pushCommitTimeout: Duration = .seconds(10)
+    /// The routes push sources declared, with the sources behind each.
+    let pushMounts: [PushMount]
+    /// Sinks and state stores `/readyz` asks, by readiness name.
+    let readiness: [any ReadinessReporting]
+
+    init(
+        roster: SourceRoster, scheduler: CollectionScheduler, authenticator: Authenticator, metrics: DaemonMetrics,
+        registry: PrometheusCollectorRegistry, ledgers: [LedgerHandle], readiness: [any ReadinessReporting],
+        logger: Logger, pushCommitTimeout: Duration
+    ) {
+        self.roster = roster
+        self.scheduler = scheduler
+        self.authenticator = authenticator
+        self.metrics = metrics
+        self.registry = registry
+        self.ledgers = ledgers
+        self.readiness = readiness
+        self.logger = logger
+        self.pushCommitTimeout = pushCommitTimeout
+        self.pushMounts = Self.pushMounts(of: roster)
+    }
+
+    /// Every route this daemon serves: its own, then the push sources'.
+    public var routes: [APIRoute] { APIRoute.builtIn + pushMounts.map(\.route) }
 
     /// The router serving `routes` (all of them, or the API and probe halves
     /// when probes have their own listener).
@@ -38,8 +59,10 @@ public struct APIServer: Sendable {
         for route in routes {
             let handler = wrap(route, handler(for: route))
             switch route.method {
-            case "POST": router.post(RouterPath(route.path), use: handler)
-            default: router.get(RouterPath(route.path), use: handler)
+            case "POST": router.post(RouterPath(route.routerPath), use: handler)
+            case "PUT": router.put(RouterPath(route.routerPath), use: handler)
+            case "DELETE": router.delete(RouterPath(route.routerPath), use: handler)
+            default: router.get(RouterPath(route.routerPath), use: handler)
             }
         }
         return router
@@ -48,6 +71,12 @@ public struct APIServer: Sendable {
     typealias Handler = @Sendable (Request, BasicRequestContext) async -> Response
 
     private func handler(for route: APIRoute) -> Handler {
+        if route.push != nil {
+            guard let mount = pushMounts.first(where: { $0.route == route }) else {
+                return { _, _ in JSONResponse.error(.notFound, code: "not_found", "no such route") }
+            }
+            return { request, _ in await self.push(request, mount: mount) }
+        }
         switch route {
         case .healthz: return { _, _ in self.health() }
         case .readyz: return { _, _ in await self.readiness() }
@@ -56,7 +85,6 @@ public struct APIServer: Sendable {
         case .usage: return { request, _ in await self.usage(request) }
         case .collect: return { request, _ in await self.collect(request) }
         case .reconcile: return { request, _ in await self.reconcile(request) }
-        case .ingest: return { request, _ in await self.ingest(request) }
         default: return { _, _ in JSONResponse.error(.notFound, code: "not_found", "no such route") }
         }
     }
@@ -94,7 +122,7 @@ public struct APIServer: Sendable {
 
     /// Maps an error of a handler to its status and JSON body.
     static func failure(_ error: any Error) -> Response {
-        if let error = error as? DaemonError {
+        if let error = error as? WorkRefusal {
             switch error.kind {
             case .unavailable: return JSONResponse.error(.serviceUnavailable, code: "unavailable", error.message)
             case .notFound: return JSONResponse.error(.notFound, code: "not_found", error.message)

@@ -45,7 +45,7 @@ public struct Authenticator: Sendable {
     }
 
     /// The id of the token in `authorization` (`Bearer <token>`) when it has `scope`.
-    public func authorize(_ authorization: String?, scope: ServiceSettings.Scope) throws(Refusal) -> String {
+    public func authorize(_ authorization: String?, scope: AccessScope) throws(Refusal) -> String {
         guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
             throw .unauthenticated("missing bearer token (Authorization: Bearer <token>)")
         }
@@ -57,7 +57,7 @@ public struct Authenticator: Sendable {
             if difference == 0 { match = entry }
         }
         guard let match else { throw .unauthenticated("unknown bearer token") }
-        guard match.scopes.contains(scope) else {
+        guard match.scopes.contains(where: { $0.rawValue == scope.rawValue }) else {
             throw .forbidden("token \(match.id) lacks scope \(scope.rawValue)")
         }
         return match.id

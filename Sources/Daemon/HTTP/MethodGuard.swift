@@ -7,29 +7,47 @@ import Hummingbird
 /// Exists because Hummingbird's router answers both with a bare 404, which
 /// tells a client that used the wrong method nothing. The router runs its
 /// middleware before it resolves a route (also for a path it does not know),
-/// so this sees every request; the routes are static paths, so an exact match
-/// is enough.
+/// so this sees every request. A static path is looked up exactly; a path
+/// with `{name}` segments (a push source's) is matched segment by segment.
 struct MethodGuard: RouterMiddleware {
     typealias Context = BasicRequestContext
 
     /// Each served path and its methods, in the order the routes list them.
     let methods: [String: [String]]
+    /// Routes with `{name}` segments, matched when no static path is.
+    let patterns: [APIRoute]
     let metrics: DaemonMetrics
 
     init(routes: [APIRoute], metrics: DaemonMetrics) {
         var methods: [String: [String]] = [:]
-        for route in routes where !(methods[route.path]?.contains(route.method) ?? false) {
-            methods[route.path, default: []].append(route.method)
+        var patterns: [APIRoute] = []
+        for route in routes {
+            if route.path.contains("{") {
+                patterns.append(route)
+            } else if !(methods[route.path]?.contains(route.method) ?? false) {
+                methods[route.path, default: []].append(route.method)
+            }
         }
         self.methods = methods
+        self.patterns = patterns
         self.metrics = metrics
+    }
+
+    /// The methods served at `path`, nil when none is.
+    func allowed(at path: String) -> [String]? {
+        if let exact = methods[path] { return exact }
+        var found: [String] = []
+        for route in patterns where route.matches(path: path) && !found.contains(route.method) {
+            found.append(route.method)
+        }
+        return found.isEmpty ? nil : found
     }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
-        guard let allowed = methods[path] else {
+        guard let allowed = allowed(at: path) else {
             return JSONResponse.error(.notFound, code: "not_found", "no such route: \(path)")
         }
         guard allowed.contains(request.method.rawValue) else {

@@ -1,7 +1,6 @@
 import Core
 import Host
 import Hummingbird
-import PostgresSink
 import Prometheus
 
 /// `/healthz`, `/readyz` and `/metrics`: open endpoints for probes and scrapers.
@@ -54,7 +53,8 @@ extension APIServer {
     }
 
     /// `ready` when every pipeline has loaded its state and opened its sinks and
-    /// every ledger database answers with a current schema within
+    /// every sink and store that reports readiness (a ledger database: it
+    /// answers with a current schema) is ready within
     /// `readinessDeadline` (asked again on every call, so readiness follows the
     /// database); `not_ready` (503) otherwise.
     func readiness() async -> Response {
@@ -76,13 +76,12 @@ extension APIServer {
                         : engine.failure ?? engine.startProblem.map { "cannot start: \($0.error)" }
                             ?? "starting (loading state, opening sinks) or stopping"))
         }
-        for ledger in ledgers {
+        for dependency in readiness {
             do {
-                try await Migrator(database: ledger.database, schema: ledger.schema).requireCurrent(
-                    component: "sinks.\(ledger.sinkID)", within: Self.readinessDeadline)
-                dependencies.append(.init(name: "postgres:\(ledger.sinkID)", ready: true))
+                try await dependency.checkReady(within: Self.readinessDeadline)
+                dependencies.append(.init(name: dependency.readinessName, ready: true))
             } catch {
-                dependencies.append(.init(name: "postgres:\(ledger.sinkID)", ready: false, message: "\(error)"))
+                dependencies.append(.init(name: dependency.readinessName, ready: false, message: "\(error)"))
             }
         }
         let ready = dependencies.allSatisfy(\.ready)

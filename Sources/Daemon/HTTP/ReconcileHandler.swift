@@ -1,11 +1,9 @@
 import Core
-import ExporterPull
 import Hummingbird
-import PostgresSink
-import WireFormats
 
-/// `POST /v1/jobs/reconcile?since=T[&until=T][&source=ID…]`: re-pulls a past
-/// span of each exporter_pull source and compares it with the ledger. Writes nothing.
+/// `POST /v1/jobs/reconcile?since=T[&until=T][&source=ID…]`: re-reads a past
+/// span of each reconcilable source (`ReconcilableSource`) and compares it
+/// with the ledger. Writes nothing.
 extension APIServer {
     func reconcile(_ request: Request) async -> Response {
         let query = request.uri.queryParameters
@@ -26,13 +24,13 @@ extension APIServer {
                 return JSONResponse.error(.badRequest, code: "bad_request", "until: \(error)")
             }
         }
-        let pulls = roster.sources.filter { $0.type == "exporter_pull" }
+        let pulls = roster.sources.filter { $0.source is any ReconcilableSource }
         let ids = query.getAll("source").map { String($0) }
         for id in ids where !pulls.contains(where: { $0.id == id }) {
             let names = pulls.map(\.id).joined(separator: ", ")
             return JSONResponse.error(
                 .notFound, code: "not_found",
-                "no exporter_pull source \"\(id)\" (exporter_pull sources: \(names.isEmpty ? "none" : names))")
+                "no reconcilable source \"\(id)\" (reconcilable sources: \(names.isEmpty ? "none" : names))")
         }
         let chosen = ids.isEmpty ? pulls : pulls.filter { ids.contains($0.id) }
         let started = roster.clock.now()
@@ -57,12 +55,12 @@ extension APIServer {
         var report = ReconcileReport.SourceReport(
             sourceID: source.id, since: since, until: nil, comparedAfter: nil, comparedThrough: nil, matches: false,
             differenceCount: 0, differences: [], error: nil)
-        guard case .pull(let base, _) = source.feed, let pull = base as? ExporterPullSource else {
-            report.error = "not an exporter_pull source"
+        guard let pull = source.source as? any ReconcilableSource else {
+            report.error = "not a reconcilable source"
             return report
         }
-        guard let ledger = ledgers.first(where: { $0.pipeline == source.pipeline }) else {
-            report.error = "pipeline \(source.pipeline) has no postgres sink to compare with"
+        guard let ledger = ledgers.first(where: { $0.pipeline == source.pipeline })?.ledger else {
+            report.error = "pipeline \(source.pipeline) has no usage ledger sink to compare with"
             return report
         }
         guard let committed = roster.status(of: source).lastCompletedUntil else {
@@ -77,16 +75,16 @@ extension APIServer {
             return report
         }
         do {
-            let snapshots = try await pull.snapshots(since: since, until: until)
+            let observations = try await pull.observations(since: since, until: until)
             let perMinute = pull.metering.gapAttribution == .end
-            guard let expected = try Reconciliation.expected(snapshots, source: source.id, perMinute: perMinute)
+            guard let expected = try Reconciliation.expected(observations, perMinute: perMinute)
             else {
                 report.matches = true
                 return report
             }
             report.comparedAfter = expected.first
             report.comparedThrough = expected.last
-            let rows = try await SourceMinuteTotals(database: ledger.database, schema: ledger.schema).run(
+            let rows = try await ledger.sourceMinuteTotals(
                 source: source.id, after: expected.first, through: expected.last)
             var held: [Reconciliation.Key: UInt64] = [:]
             for row in rows {

@@ -3,7 +3,6 @@ import Foundation
 import Host
 import Hummingbird
 import Logging
-import PostgresSink
 
 /// `GET /v1/status` (`GET /v1/usage` is in UsageHandler.swift).
 extension APIServer {

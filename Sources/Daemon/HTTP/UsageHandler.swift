@@ -1,7 +1,6 @@
 import Core
 import Hummingbird
 import Logging
-import PostgresSink
 
 /// `GET /v1/usage`: the ledger's minute totals over a bounded span, unpaged
 /// (a JSON array, as before) or paged (`limit`, `cursor`: an object with
@@ -17,7 +16,7 @@ extension APIServer {
         let query = request.uri.queryParameters
         guard let ledger = ledgers.first else {
             return JSONResponse.error(
-                .notFound, code: "no_ledger", "no postgres sink is configured: usage needs the ledger")
+                .notFound, code: "no_ledger", "no sink of the configuration is a usage ledger (such as postgres): usage needs the ledger")
         }
         guard let fromText = query["from"].map(String.init) else {
             return JSONResponse.error(.badRequest, code: "bad_request", "from: an RFC 3339 timestamp is required")
@@ -78,13 +77,13 @@ extension APIServer {
             }
             cursor = parsed
         }
-        let engine = UsageQueryEngine(database: ledger.database)
+        let engine = ledger.ledger
         do {
             if limitText != nil || cursorText != nil {
-                let page = try await engine.page(usageQuery, after: cursor, limit: limit)
+                let page = try await engine.usage(usageQuery, after: cursor, limit: limit)
                 return Self.pagedAnswer(page, query: usageQuery)
             }
-            let first = try await engine.page(usageQuery, after: nil, limit: UsageLimits.maxPageRows)
+            let first = try await engine.usage(usageQuery, after: nil, limit: UsageLimits.maxPageRows)
             guard let next = first.next else { return JSONResponse.bytes(UsageReport.jsonBytes(first.rows)) }
             return streamedAnswer(first.rows, next: next, query: usageQuery, engine: engine)
         } catch let error as PluginError where error.isRetryable {
@@ -119,7 +118,7 @@ extension APIServer {
     /// `UsageReport.jsonBytes` of all rows, written page by page, so memory
     /// holds one page. A failure after the first page cuts the answer off
     /// (the client sees an incomplete body, never a well-formed short one).
-    func streamedAnswer(_ first: [UsageRow], next: UsageCursor, query: UsageQuery, engine: UsageQueryEngine)
+    func streamedAnswer(_ first: [UsageRow], next: UsageCursor, query: UsageQuery, engine: any UsageLedger)
         -> Response
     {
         let logger = logger
@@ -129,7 +128,7 @@ extension APIServer {
             var cursor: UsageCursor? = next
             do {
                 while let after = cursor {
-                    let page = try await engine.page(query, after: after, limit: UsageLimits.maxPageRows)
+                    let page = try await engine.usage(query, after: after, limit: UsageLimits.maxPageRows)
                     try await Self.write(page.rows, first: false, to: &writer)
                     cursor = page.next
                 }

@@ -1,5 +1,4 @@
 public import Core
-public import WireFormats
 
 /// What the exporter shows for a span, as per-minute counter increases, and
 /// how it compares with what the ledger holds: the arithmetic of the
@@ -46,19 +45,15 @@ public enum Reconciliation {
         public var last: Timestamp
     }
 
-    /// Per series, each increase between consecutive snapshots (a counter that
-    /// dropped restarted from zero: its whole value is the increase), attributed
-    /// to the minute of the later snapshot, summed per subject, metric and minute.
-    /// `nil` when there are no snapshots.
-    public static func expected(_ snapshots: [XraySnapshot], source: String, perMinute: Bool) throws(ReconcileOverflow)
+    /// Per series, each increase between consecutive cumulative observations
+    /// (a counter that dropped restarted from zero: its whole value is the
+    /// increase), attributed to the minute of the later one, summed per
+    /// subject, metric and minute. `nil` when there are no observations.
+    public static func expected(_ observations: [Observation], perMinute: Bool) throws(ReconcileOverflow)
         -> Expected?
     {
-        guard let earliest = snapshots.map(\.collectedAt).min(), let latest = snapshots.map(\.collectedAt).max()
+        guard let earliest = observations.map(\.time).min(), let latest = observations.map(\.time).max()
         else { return nil }
-        var observations: [Observation] = []
-        for snapshot in snapshots {
-            XraySnapshotDecoder.appendObservations(of: snapshot, source: source, to: &observations)
-        }
         var series: [SeriesKey: [(Timestamp, UInt64)]] = [:]
         for observation in observations {
             guard case .cumulative(let value) = observation.value else { continue }

@@ -3,7 +3,6 @@ public import Host
 import Hummingbird
 public import Logging
 import NIOCore
-import PostgresSink
 public import Prometheus
 import Rating
 public import ServiceLifecycle
@@ -28,6 +27,10 @@ public struct BillingDaemon: Sendable {
     public let scheduler: CollectionScheduler
     public let api: APIServer
     let ledgers: [LedgerHandle]
+    /// Every sink with long-lived clients, once each.
+    let clients: [any ClientLifecycle]
+    /// Every sink that reports readiness, once each (`/readyz`, the start-up credential check).
+    let readiness: [any ReadinessReporting]
     let logger: Logger
 
     /// Builds every part without I/O except reading the token files. Throws a
@@ -49,12 +52,19 @@ public struct BillingDaemon: Sendable {
         var engines: [PipelineEngine] = []
         var sources: [DaemonSource] = []
         var ledgers: [LedgerHandle] = []
+        var clients: [String: any ClientLifecycle] = [:]
+        var readiness: [String: any ReadinessReporting] = [:]
         for pipeline in configuration.pipelines {
             let store = try host.makeStateStore(for: pipeline, fileStore: fileStore)
-            for case let sink as PostgresSink in pipeline.sinks {
-                ledgers.append(
-                    LedgerHandle(
-                        sinkID: sink.id, pipeline: pipeline.id, database: try sink.database()))
+            for sink in pipeline.sinks {
+                if let ledger = sink as? any UsageLedger {
+                    ledgers.append(LedgerHandle(pipeline: pipeline.id, ledger: ledger))
+                }
+                if let client = sink as? any ClientLifecycle, clients[sink.id] == nil {
+                    try client.prepareClients()
+                    clients[sink.id] = client
+                }
+                if let ready = sink as? any ReadinessReporting { readiness[ready.readinessName] = ready }
             }
             // One process writes a pipeline of a shared ledger at a time (docs/operations.md).
             let lock = PipelineLock(pipeline: pipeline)
@@ -64,10 +74,10 @@ public struct BillingDaemon: Sendable {
             }
             let committer = BatchCommitter(
                 pipeline: instrumented, store: store, rater: rater, clock: context.clock,
-                retry: RetryPolicy(maximumAttempts: 3), countsMinutes: true)
+                retry: RetryPolicy(maximumAttempts: 3))
             engines.append(
                 PipelineEngine(
-                    committer: committer, sources: pipeline.sources, logger: logger, metrics: metrics, lock: lock))
+                    committer: committer, sources: pipeline.sources, logger: logger, observer: metrics, lock: lock))
             for source in pipeline.sources {
                 sources.append(
                     DaemonSource(
@@ -76,12 +86,14 @@ public struct BillingDaemon: Sendable {
             }
         }
         self.ledgers = ledgers
+        self.clients = clients.keys.sorted().compactMap { clients[$0] }
+        self.readiness = readiness.keys.sorted().compactMap { readiness[$0] }
         let roster = SourceRoster(sources: sources, engines: engines, clock: context.clock)
         self.roster = roster
         self.scheduler = CollectionScheduler(roster: roster, jitterPercent: settings.jitterPercent, logger: logger)
         self.api = APIServer(
             roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
-            ledgers: ledgers, logger: logger, pushCommitTimeout: settings.pushCommitTimeout)
+            ledgers: ledgers, readiness: self.readiness, logger: logger, pushCommitTimeout: settings.pushCommitTimeout)
     }
 
     /// The services in start order; `onListening` learns each bound port (port 0: chosen by the system).
@@ -90,7 +102,7 @@ public struct BillingDaemon: Sendable {
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
-                service: LedgerClientService(ledgers: ledgers), successTerminationBehavior: .ignore,
+                service: LedgerClientService(clients: clients), successTerminationBehavior: .ignore,
                 serviceName: "ledger-clients")
         ]
         for engine in roster.engines {
@@ -101,7 +113,7 @@ public struct BillingDaemon: Sendable {
         }
         services.append(.init(service: scheduler, successTerminationBehavior: .ignore, serviceName: "scheduler"))
         let separateProbes = settings.probeHost != nil && settings.probePort != nil
-        let apiRoutes = separateProbes ? APIRoute.all.filter { !$0.isProbe } : APIRoute.all
+        let apiRoutes = separateProbes ? api.routes.filter { !$0.isProbe } : api.routes
         services.append(
             .init(
                 service: application(
@@ -112,7 +124,7 @@ public struct BillingDaemon: Sendable {
             services.append(
                 .init(
                     service: application(
-                        routes: APIRoute.all.filter(\.isProbe), host: probeHost, port: probePort, listener: .probes,
+                        routes: api.routes.filter(\.isProbe), host: probeHost, port: probePort, listener: .probes,
                         onListening: onListening),
                     serviceName: "http-probes"))
         }

@@ -1,14 +1,14 @@
-import PostgresSink
+import Core
 import ServiceLifecycle
 
-/// The ledger database clients as a service: started first, so stopped last,
-/// after every pipeline has committed and closed its sinks.
+/// The sinks' long-lived clients (database pools) as a service: started
+/// first, so stopped last, after every pipeline has committed and closed its sinks.
 struct LedgerClientService: Service {
-    let ledgers: [LedgerHandle]
+    let clients: [any ClientLifecycle]
 
     func run() async throws {
-        for ledger in ledgers { ledger.database.start() }
+        for client in clients { client.startClients() }
         try? await gracefulShutdown()
-        for ledger in ledgers { await ledger.database.shutdown() }
+        for client in clients { await client.shutdownClients() }
     }
 }

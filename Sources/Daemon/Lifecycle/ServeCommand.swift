@@ -4,7 +4,6 @@ import Foundation
 import Host
 import Logging
 import Metrics
-import PostgresSink
 import Prometheus
 import ServiceLifecycle
 
@@ -77,12 +76,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // A refusal no retry can cure (wrong password, unknown role or database)
         // ends the daemon now instead of being retried for ever.
-        for ledger in daemon.ledgers {
+        for dependency in daemon.readiness {
             do {
-                try await ledger.database.requireAcceptance(
-                    component: "sinks.\(ledger.sinkID)", within: Self.credentialCheckTimeout)
+                try await dependency.checkNotRefused(within: Self.credentialCheckTimeout)
             } catch {
-                logger.critical("the ledger database refused the connection", metadata: ["error": "\(error)"])
+                logger.critical(
+                    "a sink's database refused the connection",
+                    metadata: ["dependency": "\(dependency.readinessName)", "error": "\(error)"])
                 throw CommandFailure.runtime("\(error)")
             }
         }

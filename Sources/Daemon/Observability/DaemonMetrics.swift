@@ -1,5 +1,5 @@
 import Core
-import Host
+public import Host
 public import Metrics
 import Rating
 
@@ -14,7 +14,7 @@ import Rating
 /// `billing_sink_write_seconds`, `billing_sink_errors_total` (per sink);
 /// `billing_batch_facts`; `billing_http_requests_total`,
 /// `billing_http_request_duration_seconds` (per route, method, status).
-public struct DaemonMetrics: Sendable {
+public struct DaemonMetrics: PipelineObserver {
     public let factory: any MetricsFactory
 
     public init(factory: any MetricsFactory) { self.factory = factory }
@@ -22,7 +22,7 @@ public struct DaemonMetrics: Sendable {
     /// Histogram buckets of the batch size recorder.
     public static let batchFactBuckets: [Double] = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
 
-    func batch(source: String, outcome: BatchOutcome) {
+    public func committed(source: String, outcome: BatchOutcome) {
         let labels = [("source", source)]
         func count(_ name: String, _ value: Int) {
             Counter(label: name, dimensions: labels, factory: factory).increment(by: Int64(value))

@@ -83,7 +83,7 @@ public final class CollectionScheduler: Service, Sendable {
         for id in ids {
             guard let source = pulls.first(where: { $0.id == id }) else {
                 let names = pulls.map(\.id).joined(separator: ", ")
-                throw DaemonError(
+                throw WorkRefusal(
                     .notFound, "no pull source \"\(id)\" (pull sources: \(names.isEmpty ? "none" : names))")
             }
             chosen.append(source)
@@ -129,7 +129,7 @@ public final class CollectionScheduler: Service, Sendable {
                         // The engine has recorded the failed batch in the source's state.
                         throw SubmitFailure(underlying: error)
                     }
-                    run.samples += outcome.observations / source.observationsPerSample
+                    run.samples += outcome.samples
                     run.writtenMinutes += outcome.writtenMinutes
                     run.replayedMinutes += outcome.replayedMinutes
                     run.lateObservations += outcome.stats.late

@@ -1,5 +1,5 @@
 public import Core
-import Host
+public import Host
 import Synchronization
 
 /// Every source the daemon runs, the engine of each pipeline, and the last job:

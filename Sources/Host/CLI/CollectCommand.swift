@@ -1,6 +1,5 @@
 import ArgumentParser
 import Core
-import ExporterPull
 import Foundation
 import Logging
 
@@ -24,20 +23,24 @@ struct CollectCommand: AsyncParsableCommand {
         let context = CommandEnvironment.context(configFile: options.config, logger: logger)
         var configuration = try CommandEnvironment.loadConfiguration(
             file: options.config, context: context, legacyEnvironment: options.legacyEnv)
-        let pullIDs = configuration.sources.filter { $0.source is ExporterPullSource }.map(\.id)
+        // The sources `collect` pulls: those with a schedule of their own (`ScheduledSource`).
+        let pullIDs = configuration.sources.filter { $0.source is any ScheduledSource }.map(\.id)
         guard !pullIDs.isEmpty else {
-            throw CommandFailure.usage("\(options.config) defines no source of type exporter_pull")
+            throw CommandFailure.usage(
+                "\(options.config) defines no scheduled source (one with its own interval, such as an exporter pull)")
         }
+        let types = Set(pullIDs.compactMap { configuration.sourceTypes[$0] }).sorted()
+        let kind = types.count == 1 ? "\(Self.article(types[0])) \(types[0]) source" : "a scheduled source"
         for id in source where !pullIDs.contains(id) {
             throw CommandFailure.usage(
-                "--source \(id) is not an exporter_pull source (those are: \(pullIDs.joined(separator: ", ")))")
+                "--source \(id) is not \(kind) (those are: \(pullIDs.joined(separator: ", ")))")
         }
         let selected = Set(source.isEmpty ? pullIDs : source)
         configuration.pipelines = configuration.pipelines.compactMap { pipeline in
             var pipeline = pipeline
             pipeline.sources = pipeline.sources.compactMap { source -> (any ObservationSource)? in
-                guard let pull = source as? ExporterPullSource, selected.contains(pull.id) else { return nil }
-                return pull.oneShot()
+                guard let pull = source as? any ScheduledSource, selected.contains(pull.id) else { return nil }
+                return pull.oneCollection()
             }
             return pipeline.sources.isEmpty ? nil : pipeline
         }
@@ -57,5 +60,9 @@ struct CollectCommand: AsyncParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    static func article(_ word: String) -> String {
+        word.first.map { "aeiou".contains($0) } == true ? "an" : "a"
     }
 }

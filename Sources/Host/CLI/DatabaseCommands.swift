@@ -2,10 +2,12 @@ public import ArgumentParser
 import Core
 import Foundation
 import Logging
-import PostgresSink
 
 /// Where a database command finds its database: `--database-url`, or a postgres
 /// sink of plugins.yaml (its `database_url_env`/`database_url_file`).
+///
+/// The ledger comes from a sink that adopts `LedgerAdministrationProvider`, or
+/// from the sink type that opens one from a URL (`LedgerAdministrationFactory`).
 struct DatabaseOptions: ParsableArguments {
     @Option(help: "postgres://user@host:port/db?sslmode=disable|require|verify-full (or set DATABASE_URL).")
     var databaseURL: String?
@@ -19,13 +21,14 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .warning
 
-    /// Opens the database, or fails with exit code 2 saying what is missing.
-    func database() throws -> LedgerDatabase {
+    /// Opens the ledger, or fails with exit code 2 saying what is missing.
+    func ledger(registry: PluginRegistry = .builtIn()) throws -> any LedgerAdministration {
         let logger = CommandEnvironment.logger(label: "billing-service.db", level: logLevel)
         if let config {
             let context = CommandEnvironment.context(configFile: config, logger: logger)
-            let configuration = try CommandEnvironment.loadConfiguration(file: config, context: context)
-            let sinks = configuration.pipelines.flatMap(\.sinks).compactMap { $0 as? PostgresSink }
+            let configuration = try CommandEnvironment.loadConfiguration(
+                file: config, context: context, registry: registry)
+            let sinks = configuration.pipelines.flatMap(\.sinks).compactMap { $0 as? any LedgerAdministrationProvider }
             let chosen = sinks.filter { sink == nil || $0.id == sink }
             guard chosen.count == 1, let only = chosen.first else {
                 throw CommandFailure.usage(
@@ -33,7 +36,7 @@ struct DatabaseOptions: ParsableArguments {
                         + (sink.map { " named \($0)" } ?? "") + "; name one with --sink")
             }
             do {
-                return try only.database()
+                return try only.ledgerAdministration()
             } catch {
                 throw CommandFailure.usage("\(error)")
             }
@@ -42,7 +45,7 @@ struct DatabaseOptions: ParsableArguments {
             throw CommandFailure.usage("give --database-url URL, --config FILE, or set DATABASE_URL")
         }
         do {
-            return LedgerDatabase(url: try DatabaseURL(parsing: text), logger: logger)
+            return try registry.ledgerAdministration(databaseURL: text, logger: logger)
         } catch {
             throw CommandFailure.usage("--database-url: \(error)")
         }
@@ -61,28 +64,27 @@ struct MigrateCommand: AsyncParsableCommand {
     var check = false
 
     func run() async throws {
-        let db = try database.database()
-        let migrator = Migrator(database: db, schema: db.schema)
+        let ledger = try database.ledger()
         do {
-            try await db.requireAcceptance(component: "database", within: .seconds(2))
+            try await ledger.requireAcceptance(component: "database", within: .seconds(2))
             if check {
-                let status = try await migrator.status()
+                let status = try await ledger.schemaStatus()
                 print("schema version \(status.version); pending \(status.pending); unknown \(status.unknown)")
-                await db.shutdown()
+                await ledger.shutdown()
                 if !status.isCurrent { throw ExitCode(1) }
                 return
             }
-            let applied = try await migrator.migrate(now: SystemClock().now())
+            let applied = try await ledger.migrate(now: SystemClock().now())
             print(
                 applied.isEmpty
                     ? "schema is current" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            await db.shutdown()
+            await ledger.shutdown()
             throw CommandFailure.runtime("migrate: \(error)")
         }
-        await db.shutdown()
+        await ledger.shutdown()
     }
 }
 
@@ -119,15 +121,15 @@ struct UsageCommand: AsyncParsableCommand {
             throw CommandFailure.usage("--from and --to must be RFC 3339 timestamps")
         }
         guard start < end else { throw CommandFailure.usage("--from must be before --to") }
-        let db = try database.database()
+        let ledger = try database.ledger()
         let query = UsageQuery(subject: subject, metric: metric, from: start, to: end, granularity: granularity)
         do {
-            let rows = try await UsageQueryEngine(database: db).run(query)
-            await db.shutdown()
+            let rows = try await ledger.usageRows(query)
+            await ledger.shutdown()
             let output = UsageReport.render(rows, format: format)
             print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
         } catch {
-            await db.shutdown()
+            await ledger.shutdown()
             throw CommandFailure.runtime("usage: \(error)")
         }
     }

@@ -1,11 +1,12 @@
 public import ArgumentParser
 import Core
-import Generator
 import WireFormats
 
 extension FixtureFormat: ExpressibleByArgument {}
 
 /// `billing-service generate`: writes a generator source's observations as a replayable fixture.
+///
+/// Any source that adopts `FixtureWriting` can be asked; today that is the generator.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
@@ -32,11 +33,11 @@ struct GenerateCommand: AsyncParsableCommand {
                 "no source \"\(source)\" in \(options.config) (sources: "
                     + configuration.sources.map(\.id).joined(separator: ", ") + ")")
         }
-        guard let generator = entry.source as? GeneratorSource else {
+        guard let writer = entry.source as? any FixtureWriting else {
             throw CommandFailure.usage("source \"\(source)\" is not of type generator")
         }
         do {
-            let summary = try generator.writeFixture(format: format, to: out)
+            let summary = try writer.writeFixture(formatNamed: format.rawValue, to: out)
             print("wrote \(out): \(summary)")
         } catch {
             throw CommandFailure.runtime("generate: \(error)")

@@ -2,7 +2,6 @@ import ArgumentParser
 import Core
 import Foundation
 import Logging
-import PostgresSink
 import Rating
 
 /// `billing-service run`: runs every pipeline of plugins.yaml.
@@ -19,10 +18,11 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try CommandEnvironment.loadConfiguration(
             file: options.config, context: context, legacyEnvironment: options.legacyEnv)
         // A refusal no retry can cure (wrong password, unknown role or database)
-        // fails the command now instead of being retried for ever.
-        for sink in configuration.pipelines.flatMap(\.sinks).compactMap({ $0 as? PostgresSink }) {
+        // fails the command now instead of being retried for ever; every sink
+        // whose dependency can refuse says so through `ReadinessReporting`.
+        for sink in configuration.pipelines.flatMap(\.sinks).compactMap({ $0 as? any ReadinessReporting }) {
             do {
-                try await sink.database().requireAcceptance(component: "sinks.\(sink.id)", within: .seconds(2))
+                try await sink.checkNotRefused(within: .seconds(2))
             } catch {
                 throw CommandFailure.runtime("\(error)")
             }

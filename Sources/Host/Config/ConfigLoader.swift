@@ -28,15 +28,22 @@ public struct ConfigLoader: Sendable {
     {
         var root: ConfigNode
         let fromEnvironment = legacyEnvironment && !FileManager.default.fileExists(atPath: file)
+        let legacyTypes = registry.legacyEnvironment
         if fromEnvironment {
-            do { root = try LegacyEnvironment.document(environment: context.environment) } catch {
+            guard let legacyTypes else {
+                throw Self.invalid(.init(variable: "--legacy-env", message: "this build has no legacy environment plugins"))
+            }
+            do { root = try LegacyEnvironment.document(environment: context.environment, types: legacyTypes) } catch {
                 throw Self.invalid(error)
             }
         } else {
             do { root = try YAMLDocument.load(path: file) } catch { throw ConfigurationInvalid(errors: [error]) }
-            do {
-                root = try LegacyEnvironment.apply(to: root, environment: context.environment, force: legacyEnvironment)
-            } catch { throw Self.invalid(error) }
+            if let legacyTypes {
+                do {
+                    root = try LegacyEnvironment.apply(
+                        to: root, environment: context.environment, types: legacyTypes, force: legacyEnvironment)
+                } catch { throw Self.invalid(error) }
+            }
         }
         return try load(root: root, file: fromEnvironment ? "environment" : file, context: context)
     }
@@ -97,37 +104,40 @@ public struct ConfigLoader: Sendable {
         // State store.
         var state = HostConfiguration.StateStoreChoice.file(path: context.resolve(path: "var/state"))
         if let stateMap = top.map("state") {
-            let store = stateMap.enumeration("store", of: StateStoreKind.self) ?? .file
-            switch store {
-            case .file:
+            // `file`, or the type of a sink that can keep the state (`StateStoreProviderFactory`).
+            let storeTypes = registry.stateStoreTypes
+            let store = stateMap.string("store") ?? "file"
+            if store == "file" {
                 let path = stateMap.string("path") ?? "var/state"
                 state = .file(path: context.resolve(path: path))
-            case .postgres:
-                let postgresSinks = sinks.filter { $0.type == "postgres" }.map(\.id)
-                // A postgres sink whose own entry has problems is reported there; saying
+            } else if storeTypes.contains(store) {
+                let built = sinks.filter { $0.type == store }.map(\.id)
+                // A sink of that type whose own entry has problems is reported there; saying
                 // here that none exists would send the operator looking in the wrong place.
-                let declaredPostgres = declaredSinkTypes.filter { $0.value == "postgres" }.keys.sorted()
+                let declared = declaredSinkTypes.filter { $0.value == store }.keys.sorted()
                 if let named = stateMap.string("sink") {
-                    if postgresSinks.contains(named) {
-                        state = .postgres(sink: named)
-                    } else if declaredSinkTypes[named] == "postgres" {
+                    if built.contains(named) {
+                        state = .sink(id: named, type: store)
+                    } else if declaredSinkTypes[named] == store {
                         // Invalid: its own problems say why.
                     } else {
                         stateMap.problem(
-                            "sink",
-                            "\"\(named)\" is not a postgres sink (postgres sinks: \(Self.list(declaredPostgres)))")
+                            "sink", "\"\(named)\" is not a \(store) sink (\(store) sinks: \(Self.list(declared)))")
                     }
-                } else if postgresSinks.count == 1, let only = postgresSinks.first, declaredPostgres.count == 1 {
-                    state = .postgres(sink: only)
-                } else if declaredPostgres.count == 1 {
-                    // The only postgres sink is invalid: its own problems say why.
+                } else if built.count == 1, let only = built.first, declared.count == 1 {
+                    state = .sink(id: only, type: store)
+                } else if declared.count == 1 {
+                    // The only such sink is invalid: its own problems say why.
                 } else {
                     stateMap.problem(
                         "store",
-                        declaredPostgres.isEmpty
-                            ? "store: postgres needs a sink of type postgres"
-                            : "several postgres sinks: name one with state.sink")
+                        declared.isEmpty
+                            ? "store: \(store) needs a sink of type \(store)"
+                            : "several \(store) sinks: name one with state.sink")
                 }
+            } else {
+                stateMap.problem(
+                    "store", "unknown value \"\(store)\" (valid: \((["file"] + storeTypes).joined(separator: ", ")))")
             }
             stateMap.finish()
         }
@@ -190,12 +200,13 @@ public struct ConfigLoader: Sendable {
             }
             var pipelineSinks = sinkIDs.compactMap { sinkID in sinks.first { $0.id == sinkID } }
             // The sink that also holds the state commits last, so every other sink is durable first.
-            if case .postgres(let stateSink) = state {
+            if case .sink(let stateSink, let storeType) = state {
                 pipelineSinks =
                     pipelineSinks.filter { $0.id != stateSink } + pipelineSinks.filter { $0.id == stateSink }
                 if pipelineSinks.contains(where: { $0.id == stateSink }) == false, !sinkIDs.isEmpty {
                     entry.problem(
-                        "sinks", "state.store is postgres (sink \"\(stateSink)\"): every pipeline must write to it")
+                        "sinks",
+                        "state.store is \(storeType) (sink \"\(stateSink)\"): every pipeline must write to it")
                 }
             }
             pipelines.append(
@@ -227,10 +238,4 @@ public struct ConfigLoader: Sendable {
     static func list(_ names: [String]) -> String {
         names.isEmpty ? "none" : names.joined(separator: ", ")
     }
-}
-
-/// The `state.store` values.
-enum StateStoreKind: String, CaseIterable {
-    case file
-    case postgres
 }

@@ -7,8 +7,9 @@ public struct HostConfiguration: Sendable {
     public enum StateStoreChoice: Sendable, Equatable {
         /// A local directory (snapshot + journal, fsynced).
         case file(path: String)
-        /// The database of the named postgres sink.
-        case postgres(sink: String)
+        /// The named sink, of a type that keeps state with its data
+        /// (`StateStoreProvider`): each batch's state commits in its write transaction.
+        case sink(id: String, type: String)
     }
 
     /// Which sources feed which sinks.

@@ -23,6 +23,19 @@ public enum LegacyEnvironment {
 
     public typealias Lookup = @Sendable (String) -> String?
 
+    /// The plugin types the seed's environment contract maps to: a pull source
+    /// per exporter and one ledger sink that also keeps the state. Named by the
+    /// registry file (`PluginRegistry.legacyEnvironment`), never here.
+    public struct Types: Sendable, Hashable {
+        public var pullSource: String
+        public var ledgerSink: String
+
+        public init(pullSource: String, ledgerSink: String) {
+            self.pullSource = pullSource
+            self.ledgerSink = ledgerSink
+        }
+    }
+
     static let sourcesVariable = "EXPORTER_SOURCES_JSON"
     static let baseURLVariable = "EXPORTER_BASE_URL"
     static let tokenVariable = "INTERNAL_SERVICE_TOKEN"
@@ -109,11 +122,11 @@ public enum LegacyEnvironment {
     }
 
     /// The `sources:` entries of the environment's exporter_pull sources.
-    static func sourceEntries(_ environment: Lookup) throws(Invalid) -> [ConfigNode.Entry] {
+    static func sourceEntries(_ environment: Lookup, types: Types) throws(Invalid) -> [ConfigNode.Entry] {
         let interval = environment(intervalVariable).flatMap { $0.isEmpty ? nil : $0 } ?? "1m"
         return try sources(environment).map { source in
             var fields: [(String, String)] = [
-                ("type", "exporter_pull"), ("base_url", source.baseURL), ("token_env", tokenVariable),
+                ("type", types.pullSource), ("base_url", source.baseURL), ("token_env", tokenVariable),
                 ("interval", interval), ("timeout", "\(source.timeoutSeconds)s"),
             ]
             if let node = source.expectedNodeID { fields.append(("expected_node_id", node)) }
@@ -124,7 +137,7 @@ public enum LegacyEnvironment {
 
     /// `root` with the environment's sources added, when it says `legacy_env: true`
     /// (or `force`); the `legacy_env` key itself is consumed here.
-    public static func apply(to root: ConfigNode, environment: @escaping Lookup, force: Bool = false)
+    public static func apply(to root: ConfigNode, environment: @escaping Lookup, types: Types, force: Bool = false)
         throws(Invalid) -> ConfigNode
     {
         guard case .mapping(var entries) = root.value else { return root }
@@ -139,7 +152,7 @@ public enum LegacyEnvironment {
             entries.remove(at: index)
         }
         guard enabled else { return ConfigNode(.mapping(entries), line: root.line) }
-        let added = try sourceEntries(environment)
+        let added = try sourceEntries(environment, types: types)
         if let index = entries.firstIndex(where: { $0.key == "sources" }),
             case .mapping(let existing) = entries[index].value.value
         {
@@ -150,21 +163,21 @@ public enum LegacyEnvironment {
         return ConfigNode(.mapping(entries), line: root.line)
     }
 
-    /// A whole configuration from the environment: its sources into a `postgres`
-    /// sink at `DATABASE_URL`, which also keeps the pipeline state.
-    public static func document(environment: @escaping Lookup) throws(Invalid) -> ConfigNode {
+    /// A whole configuration from the environment: its sources into the ledger
+    /// sink (`types.ledgerSink`) at `DATABASE_URL`, which also keeps the pipeline state.
+    public static func document(environment: @escaping Lookup, types: Types) throws(Invalid) -> ConfigNode {
         guard environment(databaseVariable)?.isEmpty == false else {
             throw Invalid(variable: databaseVariable, message: "not set (the ledger database is required)")
         }
-        let sources = try sourceEntries(environment)
+        let sources = try sourceEntries(environment, types: types)
         let ids = sources.map { ConfigNode(.scalar($0.key), line: 0) }
         return mapping([
             ("version", .scalar("1")),
-            ("state", mapping([("store", "postgres"), ("sink", "ledger")]).value),
+            ("state", mapping([("store", types.ledgerSink), ("sink", "ledger")]).value),
             ("sources", .mapping(sources)),
             (
                 "sinks",
-                .mapping([entry("ledger", mapping([("type", "postgres"), ("database_url_env", databaseVariable)]))])
+                .mapping([entry("ledger", mapping([("type", types.ledgerSink), ("database_url_env", databaseVariable)]))])
             ),
             (
                 "pipelines",

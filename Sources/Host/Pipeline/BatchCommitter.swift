@@ -5,12 +5,14 @@ public import Rating
 /// What one committed batch did.
 public struct BatchOutcome: Sendable, Equatable {
     public var sequence: UInt64
+    /// Upstream samples of the batch (`ObservationBatch.samples`).
+    public var samples: Int
     public var observations: Int
     public var facts: Int
     public var stats: MeteringStats
     /// Facts whose metric has no price, per metric (rated 0).
     public var unpriced: [String: Int]
-    /// Distinct UTC minutes the batch's facts fall in (0 unless the committer counts minutes).
+    /// Distinct UTC minutes the batch's facts fall in.
     public var writtenMinutes: Int
     /// Distinct UTC minutes the batch observed that yielded no fact (already
     /// metered: a replay, a duplicate or a late observation).
@@ -31,29 +33,26 @@ public struct PreparedBatch: Sendable {
 /// The one step every way of running a pipeline shares: meter a batch from the
 /// saved baselines, rate it, write it to every sink, then commit the state.
 ///
-/// `PipelineRunner` (the `run`/`collect` commands) and the daemon both call it,
-/// so pulled and pushed data get exactly the same treatment. The caller
-/// serializes calls per pipeline and owns `state`.
+/// `PipelineEngine`, the one engine of `run`, `collect` and `serve`, meters
+/// with `prepare` and writes with `write` (in its writer task), so pulled and
+/// pushed data get exactly the same treatment. The caller serializes calls per
+/// pipeline and owns `state`.
 public struct BatchCommitter: Sendable {
     public var pipeline: HostConfiguration.Pipeline
     public var store: any PipelineStateStore
     public var rater: Rater?
     public var clock: any WallClock
     public var retry: RetryPolicy
-    /// Whether outcomes count written and replayed minutes (the daemon's job
-    /// results do; the replay hot path skips the two sets).
-    public var countsMinutes: Bool
 
     public init(
         pipeline: HostConfiguration.Pipeline, store: any PipelineStateStore, rater: Rater?, clock: any WallClock,
-        retry: RetryPolicy = RetryPolicy(), countsMinutes: Bool = false
+        retry: RetryPolicy = RetryPolicy()
     ) {
         self.pipeline = pipeline
         self.store = store
         self.rater = rater
         self.clock = clock
         self.retry = retry
-        self.countsMinutes = countsMinutes
     }
 
     /// Loads the pipeline's state and opens every sink (retrying what is retryable).
@@ -67,20 +66,6 @@ public struct BatchCommitter: Sendable {
             }
         }
         return state
-    }
-
-    /// Meters, rates, writes and commits one batch.
-    ///
-    /// Metering advances `state.baselines` in place (no copy of every baseline
-    /// per batch), so when this throws `state` may be ahead of what was
-    /// committed: the caller ends, or reloads the state from the store.
-    public func apply(
-        _ batch: ObservationBatch, from source: String, meter: Meter, state: inout PipelineState, logger: Logger
-    ) async throws -> BatchOutcome {
-        let prepared = try prepare(batch, from: source, meter: meter, state: &state)
-        try await write(prepared, logger: logger)
-        try await store.checkpoint(pipeline: pipeline.id, state: state)
-        return prepared.outcome
     }
 
     /// Meters and rates one batch, and advances `state` to what it will be once
@@ -118,11 +103,10 @@ public struct BatchCommitter: Sendable {
         state.lastCommittedSequence = sequence
         state.sources[source] = sourceState
 
-        let written = countsMinutes ? Set(facts.map(\.minute)) : []
-        let observed = countsMinutes ? Set(batch.observations.map(\.time.minuteStart)) : []
+        let minutes = MinuteCount(facts: facts, observations: batch.observations)
         let outcome = BatchOutcome(
-            sequence: sequence, observations: batch.observations.count, facts: facts.count, stats: metered.stats,
-            unpriced: unpriced, writtenMinutes: written.count, replayedMinutes: observed.subtracting(written).count,
+            sequence: sequence, samples: batch.samples, observations: batch.observations.count, facts: facts.count,
+            stats: metered.stats, unpriced: unpriced, writtenMinutes: minutes.written, replayedMinutes: minutes.replayed,
             sourceState: sourceState)
         return PreparedBatch(facts: factBatch, outcome: outcome)
     }

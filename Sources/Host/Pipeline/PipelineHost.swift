@@ -1,7 +1,6 @@
 public import Core
 import Logging
-import PostgresSink
-import Rating
+public import Rating
 
 /// Runs every pipeline of a configuration concurrently with the configured state store.
 public struct PipelineHost: Sendable {
@@ -21,9 +20,9 @@ public struct PipelineHost: Sendable {
         self.progress = progress
     }
 
-    /// The state store of one pipeline: the shared file store, or the database
-    /// of the configured postgres sink (which then commits each batch's state in
-    /// the same transaction as its facts).
+    /// The state store of one pipeline: the shared file store, or the store the
+    /// configured state sink provides (`StateStoreProvider`: it then commits each
+    /// batch's state in the same transaction as its facts).
     public func makeStateStore(for pipeline: HostConfiguration.Pipeline, fileStore: FileStateStore?) throws
         -> any PipelineStateStore
     {
@@ -31,12 +30,12 @@ public struct PipelineHost: Sendable {
         case .file:
             guard let fileStore else { throw StateStoreError(message: "no file state store configured") }
             return fileStore
-        case .postgres(let sinkID):
-            guard let sink = pipeline.sinks.first(where: { $0.id == sinkID }) as? PostgresSink else {
+        case .sink(let sinkID, let type):
+            guard let sink = pipeline.sinks.first(where: { $0.id == sinkID }) as? any StateStoreProvider else {
                 throw StateStoreError(
-                    message: "state.store is postgres but pipeline \(pipeline.id) has no postgres sink \(sinkID)")
+                    message: "state.store is \(type) but pipeline \(pipeline.id) has no \(type) sink \(sinkID)")
             }
-            return try sink.stateStore(forPipeline: pipeline.id)
+            return try sink.pipelineStateStore(for: pipeline.id)
         }
     }
 
@@ -54,12 +53,12 @@ public struct PipelineHost: Sendable {
                     group.addTask { (index, .failure(Failure(pipeline: pipeline.id, message: "\(error)"))) }
                     continue
                 }
-                let runner = PipelineRunner(
-                    pipeline: pipeline, store: store, rater: rater, clock: context.clock, logger: context.logger,
-                    progress: progress)
+                let engine = PipelineEngine.finite(
+                    pipeline: pipeline, store: store, rater: rater, clock: context.clock, logger: context.logger)
+                let progress = progress
                 group.addTask {
                     do {
-                        return (index, .success(try await runner.run()))
+                        return (index, .success(try await engine.runToEnd(progress: progress)))
                     } catch {
                         return (index, .failure(Failure(pipeline: pipeline.id, message: "\(error)")))
                     }

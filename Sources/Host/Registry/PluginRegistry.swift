@@ -7,14 +7,25 @@ public import Core
 public struct PluginRegistry: Sendable {
     public let sourceFactories: [any SourceFactory]
     public let sinkFactories: [any SinkFactory]
+    /// What the seed's environment variables map to (`run --legacy-env`);
+    /// `nil`: this registry cannot run from them.
+    public let legacyEnvironment: LegacyEnvironment.Types?
 
-    public init(sources: [any SourceFactory], sinks: [any SinkFactory]) throws(RegistryError) {
+    public init(
+        sources: [any SourceFactory], sinks: [any SinkFactory], legacyEnvironment: LegacyEnvironment.Types? = nil
+    ) throws(RegistryError) {
         var seen: Set<String> = []
         for type in sources.map(\.type) + sinks.map(\.type) where !seen.insert(type).inserted {
             throw RegistryError(message: "plugin type \"\(type)\" is registered twice")
         }
         self.sourceFactories = sources
         self.sinkFactories = sinks
+        self.legacyEnvironment = legacyEnvironment
+    }
+
+    /// The sink types that can also keep the pipeline state (`state.store` values beside `file`).
+    public var stateStoreTypes: [String] {
+        sinkFactories.filter { $0 is any StateStoreProviderFactory }.map(\.type)
     }
 
     public func sourceFactory(type: String) -> (any SourceFactory)? {

@@ -1,9 +1,9 @@
-import AuditLog
 import Core
 import Foundation
 
 /// Reads usage facts for `billing-service rate`: a JSON-lines usage file, or an
-/// audit directory (whose hash chain is verified as it is read).
+/// audit directory (whose hash chain is verified as it is read, by the sink
+/// type that writes audit trails).
 ///
 /// A usage file line is `{"subject", "metric", "minute", "quantity"}` with
 /// optional `"dimensions"` (object of strings) and `"source"`; `quantity` is a
@@ -58,7 +58,7 @@ enum UsageFile {
         return facts
     }
 
-    static func readAudit(path: String) throws -> [UsageFact] {
-        try AuditUsageReader.readAll(path: path).map(\.fact)
+    static func readAudit(path: String, registry: PluginRegistry = .builtIn()) throws -> [UsageFact] {
+        try registry.auditTrailReader().auditedUsage(at: path)
     }
 }

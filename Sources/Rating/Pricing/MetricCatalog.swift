@@ -7,5 +7,6 @@ public enum MetricCatalog {
         "vm.cpu_time_ns", "vm.memory_byte_seconds",
         "vm.disk_read_bytes", "vm.disk_write_bytes",
         "vm.network_rx_bytes", "vm.network_tx_bytes",
+        "vm.disk_read_ops", "vm.disk_write_ops",
     ]
 }

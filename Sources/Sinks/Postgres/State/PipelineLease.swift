@@ -25,16 +25,6 @@ public struct PipelineLeaseKey: Sendable, Hashable {
     var objectID: Int64 { Int64(UInt64(bitPattern: value) & 0xFFFF_FFFF) }
 }
 
-/// How our connections name themselves to the server (`application_name`), so
-/// an operator or a standby can tell which process holds a lock.
-public enum ConnectionIdentity {
-    /// `billing-service <host> pid <pid>` (PostgreSQL keeps its first 63 bytes).
-    public static let applicationName: String = {
-        let info = ProcessInfo.processInfo
-        return "billing-service \(info.hostName) pid \(info.processIdentifier)"
-    }()
-}
-
 /// A session-level advisory lock on one pipeline, held on a dedicated
 /// connection for as long as this process writes the pipeline.
 ///

@@ -1,0 +1,23 @@
+/// Why a pipeline (or the daemon) refused work it was asked to do: not ready,
+/// shutting down, or asked about something that does not exist.
+public struct WorkRefusal: Error, Sendable, CustomStringConvertible {
+    /// Which HTTP status the refusal maps to.
+    public enum Kind: Sendable {
+        /// Shutting down, or not ready yet: try again later (HTTP 503).
+        case unavailable
+        /// The request names something that does not exist (HTTP 404).
+        case notFound
+        /// The request is wrong (HTTP 400).
+        case badRequest
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
