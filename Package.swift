@@ -58,6 +58,10 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CLibCrypto"], swiftSettings: swiftSettings),
         // Metering (observations -> exact facts) and pricing (facts -> money).
         .target(name: "Rating", dependencies: ["Core", "Hashing"], swiftSettings: swiftSettings),
+        // Invoices (issue 14): assembly over the period engine, customers and
+        // coupons, documents, the run/finalize/void lifecycle over a store
+        // protocol the postgres sink adopts. Pure, no I/O of its own.
+        .target(name: "Invoicing", dependencies: ["Core", "Rating", crypto], swiftSettings: swiftSettings),
         .target(
             name: "FileReplay", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/FileReplay",
             exclude: ["README.md", "sample.yaml", "testcases"], swiftSettings: swiftSettings),
@@ -105,7 +109,9 @@ let package = Package(
         // migrations and the usage query engine (issue 4).
         .target(
             name: "PostgresSink",
-            dependencies: ["Core", .product(name: "PostgresNIO", package: "postgres-nio"), crypto, log],
+            dependencies: [
+                "Core", "Invoicing", "Rating", .product(name: "PostgresNIO", package: "postgres-nio"), crypto, log,
+            ],
             path: "Sources/Sinks/Postgres", exclude: ["README.md", "sample.yaml"], swiftSettings: swiftSettings),
         // YAML text -> Core.ConfigNode with line numbers, so plugin configs and
         // price books are validated with path+line errors. Used by Host and by
@@ -120,7 +126,7 @@ let package = Package(
         .target(
             name: "Host",
             dependencies: [
-                "Core", "WireFormats", "Rating", "YAMLConfig",
+                "Core", "WireFormats", "Rating", "YAMLConfig", "Invoicing",
                 // The plugins, for Sources/Host/Registry/BuiltInPlugins.swift only: every
                 // other file of Host (and all of Daemon) reaches them through Core's
                 // capability protocols. A new plugin is a target, this list, one line there.
@@ -204,7 +210,10 @@ let package = Package(
         .testTarget(
             name: "AuditLogTests", dependencies: ["TestKit", "AuditLog", "YAMLConfig"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PostgresSinkTests", dependencies: ["TestKit", "PostgresSink", "YAMLConfig"],
+            name: "PostgresSinkTests", dependencies: ["TestKit", "PostgresSink", "YAMLConfig", "Invoicing", "Rating"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InvoicingTests", dependencies: ["TestKit", "Invoicing", "Rating", "YAMLConfig", propertyBased],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ExporterPullTests",
@@ -250,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "TestKit", "Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", log, metrics,
+                "TestKit", "Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", "Invoicing", log, metrics,
             ],
             swiftSettings: swiftSettings),
     ]

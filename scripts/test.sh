@@ -23,6 +23,13 @@ if [[ -z "${BILLING_TEST_VENV:-}" ]]; then
     BILLING_TEST_VENV=$("$root/scripts/python-env.sh")
 fi
 export BILLING_TEST_VENV
+# InvoiceDocumentTests render the invoice document in a real browser: Debian's
+# chromium, installed here when missing (apt works on the build machines).
+if ! command -v chromium >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        { apt-get update && apt-get install -y chromium; } >&2 || echo "test.sh: could not install chromium" >&2
+    fi
+fi
 if (($# > 0)); then
     exec "$root/scripts/with-postgres.sh" swift test "$@"
 fi

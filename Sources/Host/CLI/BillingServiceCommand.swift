@@ -11,6 +11,8 @@ public struct BillingServiceCommand: AsyncParsableCommand {
             RunCommand.self, ValidateCommand.self, PluginsCommand.self, GenerateCommand.self, AuditCommand.self,
             RateCommand.self, PriceCommand.self, MigrateCommand.self, UsageCommand.self, CollectCommand.self,
             DevCommand.self,
+            InvoiceCommand.self,
+            ActivityCommand.self,
         ])
 
     public init() {}

@@ -31,7 +31,9 @@ extension String {
 
 /// Every migration this binary knows, in version order. Documented column by column in docs/schema.md.
 public enum LedgerMigrations {
-    public static let all: [Migration] = [initial, totalsKeyedBySubject, totalsKeyCoversUsage]
+    public static let all: [Migration] = [
+        initial, totalsKeyedBySubject, totalsKeyCoversUsage, InvoiceMigrations.invoices,
+    ]
 
     /// The newest version; a database at a lower one is behind.
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -1,0 +1,282 @@
+public import ArgumentParser
+import Core
+import Invoicing
+import Logging
+import Rating
+import YAMLConfig
+
+extension RunReport.Format: ExpressibleByArgument {}
+extension InvoiceStatus: ExpressibleByArgument {}
+
+/// Where an invoice command finds its store and settings: a sink of plugins.yaml
+/// that offers the invoice store capability, and the config's price book.
+struct InvoicingOptions: ParsableArguments {
+    @Option(help: "The plugins.yaml: its postgres sink keeps the invoices, its rating.price_book prices them.")
+    var config: String
+
+    @Option(help: "The sink keeping invoices (default: the only one that can).")
+    var sink: String?
+
+    @Option(help: "A price book to use instead of the config's rating.price_book.")
+    var priceBook: String?
+
+    @Option(help: "The customers file (subject -> name, address, plan, coupons).")
+    var customers: String?
+
+    @Option(help: "The invoice number prefix; {year} is the finalization's UTC year.")
+    var numberPrefix: String = "INV-{year}-"
+
+    @Option(help: "How long after the period end every source must have collected (90s, 2m, 1h).")
+    var settleDelay: String = "60s"
+
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .warning
+
+    /// The store, the settings, and the sink to shut down when done.
+    func open() throws -> (store: any InvoiceStore, settings: InvoicingSettings, close: @Sendable () async -> Void) {
+        let logger = CommandEnvironment.logger(label: "billing-service.invoice", level: logLevel)
+        let context = CommandEnvironment.context(configFile: config, logger: logger)
+        let configuration = try CommandEnvironment.loadConfiguration(file: config, context: context)
+        let providers = configuration.pipelines.flatMap(\.sinks).compactMap { $0 as? any InvoiceStoreProvider }
+        let chosen = providers.filter { sink == nil || $0.invoiceStoreID == sink }
+        guard chosen.count == 1, let provider = chosen.first else {
+            throw CommandFailure.usage(
+                "\(config): \(chosen.isEmpty ? "no" : "several") sinks that keep invoices"
+                    + (sink.map { " named \($0)" } ?? "") + " (a postgres sink does); name one with --sink")
+        }
+        var catalog = configuration.pricing
+        if let priceBook {
+            do {
+                catalog = try PricingLoader.load(path: priceBook, plansPath: nil)
+            } catch {
+                throw CommandFailure.usage("invalid price book:\n\(error)")
+            }
+        }
+        guard let catalog else {
+            throw CommandFailure.usage("\(config) has no rating.price_book; give --price-book FILE")
+        }
+        var directory = CustomerDirectory.empty
+        if let customers {
+            do {
+                directory = try CustomerDirectory.decode(YAMLDocument.load(path: customers), file: customers)
+            } catch {
+                throw CommandFailure.usage("invalid customers file:\n\(error)")
+            }
+        }
+        guard let settle = ConfigValueParser.duration(settleDelay) else {
+            throw CommandFailure.usage("--settle-delay must be a duration such as 60s or 2m, not \"\(settleDelay)\"")
+        }
+        let store: any InvoiceStore
+        do {
+            store = try provider.invoiceStore()
+        } catch {
+            throw CommandFailure.usage("\(error)")
+        }
+        let lifecycle = provider as? any ClientLifecycle
+        return (
+            store,
+            InvoicingSettings(
+                catalog: catalog, customers: directory, numberPrefix: numberPrefix, settleDelay: settle),
+            { await lifecycle?.shutdownClients() }
+        )
+    }
+
+    /// Runs `body` with the opened store; maps invoice refusals to exit 1 and closes the database.
+    func with<T>(_ body: (any InvoiceStore, InvoicingSettings) async throws -> T) async throws -> T {
+        let (store, settings, close) = try open()
+        do {
+            let result = try await body(store, settings)
+            await close()
+            return result
+        } catch let failure as CommandFailure {
+            await close()
+            throw failure
+        } catch let error as InvoiceError {
+            await close()
+            switch error {
+            case .badPeriod, .futurePeriod, .reasonRequired: throw CommandFailure.usage(error.description)
+            default: throw CommandFailure.runtime(error.description)
+            }
+        } catch {
+            await close()
+            throw CommandFailure.runtime("\(error)")
+        }
+    }
+}
+
+/// `billing-service invoice`: drafts from the ledger, finalize, void, documents.
+struct InvoiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoice", abstract: "Invoices: run a period's drafts, list, show, finalize, void.",
+        subcommands: [
+            InvoiceRunCommand.self, InvoiceListCommand.self, InvoiceShowCommand.self, InvoiceFinalizeCommand.self,
+            InvoiceVoidCommand.self,
+        ])
+}
+
+/// `invoice run`: recompute the period's drafts from the ledger.
+struct InvoiceRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Recompute the drafts of a period from the ledger (finalized ones stay).")
+
+    @OptionGroup var options: InvoicingOptions
+
+    @Option(help: "The billing period, a UTC month: 2026-11.")
+    var period: String
+
+    @Option(help: "Only this subject.")
+    var subject: String?
+
+    @Flag(help: "Exit at once when another run holds the period, instead of waiting for it.")
+    var noWait = false
+
+    @Option(help: "table or json.")
+    var format: RunReport.Format = .table
+
+    func run() async throws {
+        let output = try await options.with { store, settings in
+            let billing = try InvoiceRun.period(period, now: SystemClock().now())
+            let result = try await InvoiceRun(store: store, settings: settings).run(
+                period: billing, subject: subject, wait: !noWait)
+            return RunReport.render(result, period: billing.description, format: format)
+        }
+        print(output, terminator: "")
+    }
+}
+
+/// `invoice list`.
+struct InvoiceListCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List invoices.")
+
+    @OptionGroup var options: InvoicingOptions
+
+    @Option(help: "Only this period (2026-11).")
+    var period: String?
+
+    @Option(help: "Only this subject.")
+    var subject: String?
+
+    @Option(help: "draft, finalized or void.")
+    var status: InvoiceStatus?
+
+    @Option(help: "table, json or csv (one row per line).")
+    var format: Format = .table
+
+    func run() async throws {
+        let output = try await options.with { store, _ in
+            var billing: BillingPeriod?
+            if let period {
+                guard let parsed = BillingPeriod(period) else { throw InvoiceError.badPeriod(period) }
+                billing = parsed
+            }
+            let invoices = try await store.invoices(InvoiceFilter(period: billing, subject: subject, status: status))
+            switch format {
+            case .table: return InvoiceTable.render(invoices)
+            case .json: return InvoiceJSON.pretty(invoices)
+            case .csv: return InvoiceCSV.render(invoices)
+            }
+        }
+        print(output, terminator: "")
+    }
+}
+
+/// `invoice show ID`.
+struct InvoiceShowCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, html, csv
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "One invoice as JSON, a self-contained HTML document, or CSV.")
+
+    @OptionGroup var options: InvoicingOptions
+
+    @Argument(help: "The invoice id (inv_...).")
+    var id: String
+
+    @Option(help: "json, html or csv.")
+    var format: Format = .json
+
+    func run() async throws {
+        let output = try await options.with { store, _ in
+            guard let invoice = try await store.invoice(id: id) else { throw InvoiceError.unknownInvoice(id) }
+            switch format {
+            case .json: return InvoiceJSON.pretty(invoice)
+            case .html: return InvoiceHTML.render(invoice)
+            case .csv: return InvoiceCSV.render([invoice])
+            }
+        }
+        print(output, terminator: "")
+    }
+}
+
+/// `invoice finalize (ID | --period P) [--force --reason TEXT]`.
+struct InvoiceFinalizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finalize",
+        abstract: "Finalize a draft (or every draft of a period): gapless number, refused while the period is open.")
+
+    @OptionGroup var options: InvoicingOptions
+
+    @Argument(help: "The invoice id.")
+    var id: String?
+
+    @Option(help: "Finalize every draft of this period instead.")
+    var period: String?
+
+    @Flag(help: "Finalize although the completeness gate refuses (needs --reason).")
+    var force = false
+
+    @Option(help: "Why the gate is overridden (kept on the invoice).")
+    var reason: String?
+
+    func validate() throws {
+        guard (id == nil) != (period == nil) else { throw ValidationError("give an invoice ID or --period, not both") }
+        if force, (reason ?? "").isEmpty { throw ValidationError("--force needs --reason TEXT") }
+    }
+
+    func run() async throws {
+        let output = try await options.with { store, settings in
+            let lifecycle = InvoiceLifecycle(store: store, settings: settings)
+            let now = SystemClock().now()
+            let done: [Invoice]
+            if let id {
+                done = [try await lifecycle.finalize(id: id, force: force, reason: reason, now: now)]
+            } else if let period {
+                let billing = try InvoiceRun.period(period, now: now)
+                done = try await lifecycle.finalize(period: billing, force: force, reason: reason, now: now)
+            } else {
+                done = []
+            }
+            return done.map { "finalized \($0.id) as \($0.number ?? "?")\n" }.joined()
+        }
+        print(output.isEmpty ? "no drafts to finalize\n" : output, terminator: "")
+    }
+}
+
+/// `invoice void ID --reason TEXT`.
+struct InvoiceVoidCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "void", abstract: "Void a finalized invoice: it keeps its number and content.")
+
+    @OptionGroup var options: InvoicingOptions
+
+    @Argument(help: "The invoice id.")
+    var id: String
+
+    @Option(help: "Why it is voided (required, kept on the invoice).")
+    var reason: String
+
+    func run() async throws {
+        let output = try await options.with { store, settings in
+            let invoice = try await InvoiceLifecycle(store: store, settings: settings).void(
+                id: id, reason: reason, now: SystemClock().now())
+            return "voided \(invoice.id) (\(invoice.number ?? "?"))\n"
+        }
+        print(output, terminator: "")
+    }
+}

@@ -1,0 +1,156 @@
+public import Core
+public import Rating
+
+/// A sink that can keep invoices beside its ledger: the host asks a configured
+/// sink for this capability (`as? any InvoiceStoreProvider`) and never names
+/// the concrete sink.
+public protocol InvoiceStoreProvider: Sendable {
+    /// The sink's id (`sinks.<id>`).
+    var invoiceStoreID: String { get }
+    /// The store over this sink's database. Throws `PluginError` when it cannot be opened.
+    func invoiceStore() throws -> any InvoiceStore
+}
+
+/// Which invoices `InvoiceStore.invoices` returns.
+public struct InvoiceFilter: Sendable, Hashable {
+    public var period: BillingPeriod?
+    public var subject: String?
+    public var status: InvoiceStatus?
+    /// At most this many, ordered by period, subject, currency (nil: all).
+    public var limit: Int?
+    /// Only invoices whose id sorts after this one in that order (keyset paging).
+    public var after: String?
+
+    public init(
+        period: BillingPeriod? = nil, subject: String? = nil, status: InvoiceStatus? = nil, limit: Int? = nil,
+        after: String? = nil
+    ) {
+        self.period = period
+        self.subject = subject
+        self.status = status
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// What one draft write did.
+public enum DraftOutcome: String, Sendable, Hashable {
+    case created
+    case updated
+    case unchanged
+    /// The invoice is finalized or void: the draft was not written.
+    case closed
+}
+
+/// What an invoice run wrote: each id under its outcome.
+public struct RunResult: Sendable, Hashable {
+    public var created: [String] = []
+    public var updated: [String] = []
+    public var unchanged: [String] = []
+    /// Finalized or void invoices the run left alone.
+    public var closed: [String] = []
+
+    public init() {}
+
+    public mutating func record(_ id: String, _ outcome: DraftOutcome) {
+        switch outcome {
+        case .created: created.append(id)
+        case .updated: updated.append(id)
+        case .unchanged: unchanged.append(id)
+        case .closed: closed.append(id)
+        }
+    }
+}
+
+/// What an activity import wrote.
+public struct ActivityImportResult: Sendable, Hashable {
+    public var inserted: Int
+    public var unchanged: Int
+
+    public init(inserted: Int, unchanged: Int) {
+        self.inserted = inserted
+        self.unchanged = unchanged
+    }
+}
+
+/// One source that fed a subject in a period, as the completeness gate sees it.
+public struct SourceProgress: Sendable, Hashable {
+    public var pipeline: String
+    public var source: String
+    /// When the source last collected successfully (nil: never).
+    public var lastSucceeded: Timestamp?
+    public var consecutiveFailures: Int
+    public var lastError: String?
+
+    public init(
+        pipeline: String, source: String, lastSucceeded: Timestamp?, consecutiveFailures: Int, lastError: String?
+    ) {
+        self.pipeline = pipeline
+        self.source = source
+        self.lastSucceeded = lastSucceeded
+        self.consecutiveFailures = consecutiveFailures
+        self.lastError = lastError
+    }
+}
+
+/// A series of the subject with a gap-flagged fact in the period.
+public struct SeriesGap: Sendable, Hashable {
+    public var source: String
+    public var metric: String
+    public var dimensions: String
+    public var from: Timestamp
+    public var to: Timestamp
+
+    public init(source: String, metric: String, dimensions: String, from: Timestamp, to: Timestamp) {
+        self.source = source
+        self.metric = metric
+        self.dimensions = dimensions
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Where invoices, their numbers and activity spans are kept, and how the
+/// ledger's period usage is read.
+///
+/// Exists so invoicing (the run, the CLI, later the daemon's routes) is written
+/// once over a contract, and the postgres sink supplies the transactions that
+/// make it safe: a period lock per run, a counter row per number prefix,
+/// finalized invoices that no write can change.
+public protocol InvoiceStore: Sendable {
+    /// Per series and version segment (`segmentStarts`, ascending), the summed
+    /// minute totals of `period` (only `subject`'s when given).
+    func periodUsage(period: BillingPeriod, segmentStarts: [Timestamp], subject: String?) async throws
+        -> [SeriesPeriodTotal]
+
+    /// The activity spans that overlap `period`.
+    func activitySpans(period: BillingPeriod, subject: String?) async throws -> [ActivitySpan]
+
+    /// Adds spans (idempotent: a span already kept is not added twice).
+    func importActivity(_ spans: [ActivitySpan]) async throws -> ActivityImportResult
+
+    /// The sources that wrote usage of `subject` in `period`, with their state.
+    func sourceProgress(period: BillingPeriod, subject: String) async throws -> [SourceProgress]
+
+    /// Series of `subject` with gap-flagged facts in `period`.
+    func seriesGaps(period: BillingPeriod, subject: String) async throws -> [SeriesGap]
+
+    /// Writes the drafts of `period` under the period's run lock (waits for a
+    /// run holding it; `wait: false` throws `InvoiceError.locked` instead).
+    /// A finalized or void invoice is left as it is.
+    func saveDrafts(_ drafts: [Invoice], period: BillingPeriod, wait: Bool) async throws -> RunResult
+
+    func invoice(id: String) async throws -> Invoice?
+
+    func invoices(_ filter: InvoiceFilter) async throws -> [Invoice]
+
+    /// Finalizes a draft: assigns the next number of `prefix` from its counter
+    /// row in the same transaction, records `completeness`, `forcedReason` and
+    /// `at`. Throws `InvoiceError` for an unknown id or a non-draft.
+    func finalize(
+        id: String, prefix: String, at: Timestamp, completeness: Completeness, forcedReason: String?
+    ) async throws -> Invoice
+
+    /// Voids a finalized invoice, keeping its number and lines.
+    func void(id: String, reason: String, at: Timestamp) async throws -> Invoice
+}
