@@ -145,7 +145,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 // Plugins are reached through Core's capability protocols only: no adapter or sink here.
-                "Core", "Rating", "Host", "Hashing", log, metrics, hummingbird,
+                "Core", "Rating", "Invoicing", "Host", "Hashing", log, metrics, hummingbird,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -259,7 +259,8 @@ let package = Package(
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "TestKit", "Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", "Invoicing", log, metrics,
+                "TestKit", "Host", "ExporterPull", "PostgresSink", "Core", "Rating", "YAMLConfig", "Invoicing", log,
+                metrics,
             ],
             swiftSettings: swiftSettings),
     ]

@@ -54,6 +54,7 @@ enum LoadBench {
               edge_push:
                 type: xray_push
                 initial_sync: bill_from_zero
+                max_age: none
             sinks:
               audit:
                 type: jsonl_audit
@@ -98,6 +99,7 @@ enum LoadBench {
               edge_push:
                 type: xray_push
                 initial_sync: bill_from_zero
+                max_age: none
             sinks:
               ledger:
                 type: postgres

@@ -38,13 +38,13 @@ import YAMLConfig
     /// Well after November closed.
     static let later = Timestamp(secondsSinceEpoch: 1_796_083_200 + 86_400)
 
-    func store(_ db: TestDatabase) throws -> any InvoiceStore {
+    func store(_ db: TestLedger) throws -> any InvoiceStore {
         try db.sink().invoiceStore()
     }
 
     /// `gigabytes` GB of uplink for subject `subject`, spread over `minutes` minutes of November.
     func write(
-        _ db: TestDatabase, subject: Int, gigabytes: UInt64, minutes: Int64 = 4, sequence: UInt64, part: UInt64 = 0,
+        _ db: TestLedger, subject: Int, gigabytes: UInt64, minutes: Int64 = 4, sequence: UInt64, part: UInt64 = 0,
         start: Timestamp = Fixtures.november
     ) async throws {
         let each = gigabytes * 1_000_000_000 / UInt64(minutes)
@@ -57,13 +57,13 @@ import YAMLConfig
     }
 
     /// The source collected successfully well after November closed: the gate passes.
-    func settle(_ db: TestDatabase) async throws {
+    func settle(_ db: TestLedger) async throws {
         try await db.execute(
             "UPDATE \(db.schema.name).source_state SET last_succeeded_ns = \(Self.later.nanosecondsSinceEpoch)")
     }
 
     @Test func aRunMakesOneDraftPerSubjectFromMinuteTotalsAndARerunChangesNothing() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await write(db, subject: 1, gigabytes: 3, sequence: 1)
             try await write(db, subject: 2, gigabytes: 8, sequence: 2)
             let run = InvoiceRun(store: try store(db), settings: try Self.settings())
@@ -90,7 +90,7 @@ import YAMLConfig
     }
 
     @Test func twoRunsTogetherWriteEachInvoiceOnce() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             for s in 1...6 { try await write(db, subject: s, gigabytes: UInt64(s), sequence: UInt64(s)) }
             let run = InvoiceRun(store: try store(db), settings: try Self.settings())
             async let a = run.run(period: Self.november)
@@ -103,7 +103,7 @@ import YAMLConfig
     }
 
     @Test func finalizeAssignsGaplessNumbersAndConcurrentFinalizationsNeverShareOne() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             for s in 1...8 { try await write(db, subject: s, gigabytes: 1, sequence: UInt64(s)) }
             try await settle(db)
             let settings = try Self.settings()
@@ -143,7 +143,7 @@ import YAMLConfig
     }
 
     @Test func voidKeepsNumberAndContentAndTheTriggersGuardFinalizedInvoices() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await write(db, subject: 1, gigabytes: 2, sequence: 1)
             try await settle(db)
             let settings = try Self.settings()
@@ -186,7 +186,7 @@ import YAMLConfig
     }
 
     @Test func lateUsageAfterFinalizationBecomesAnAdjustmentOnTheNextInvoice() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await write(db, subject: 1, gigabytes: 2, sequence: 1)
             try await settle(db)
             let settings = try Self.settings()
@@ -212,7 +212,7 @@ import YAMLConfig
     }
 
     @Test func theGateNamesEachUnsettledOrFailingSourceAndForceKeepsTheReason() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await write(db, subject: 1, gigabytes: 2, sequence: 1)
             let sink = db.sink()
             _ = try sink.stateStore(forPipeline: "main")
@@ -245,7 +245,7 @@ import YAMLConfig
     }
 
     @Test func activityImportIsIdempotentAndClosesOpenSpans() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             let store = try store(db)
             let start = Self.november.start
             let open = ActivitySpan(subject: "acct-5", start: start)
@@ -267,7 +267,7 @@ import YAMLConfig
     }
 
     @Test func theRouteHandlersAnswerWithStatusCodesAndInvoiceJSON() async throws {
-        try await TestDatabase.with { db in
+        try await TestLedger.with { db in
             try await write(db, subject: 1, gigabytes: 2, sequence: 1)
             try await write(db, subject: 2, gigabytes: 3, sequence: 2)
             try await settle(db)

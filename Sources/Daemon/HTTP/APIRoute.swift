@@ -34,11 +34,16 @@ public struct APIRoute: Sendable, Hashable {
     public static let metrics = APIRoute(method: "GET", path: "/metrics", scope: nil)
     public static let status = APIRoute(method: "GET", path: "/v1/status", scope: .read)
     public static let usage = APIRoute(method: "GET", path: "/v1/usage", scope: .read)
+    /// `/v1/usage` on the path the NestJS deployment's gateway exposes (UPSTREAMS §8).
+    public static let billingUsage = APIRoute(method: "GET", path: "/v1/billing/usage", scope: .read)
     public static let collect = APIRoute(method: "POST", path: "/v1/jobs/collect", scope: .admin)
     public static let reconcile = APIRoute(method: "POST", path: "/v1/jobs/reconcile", scope: .admin)
 
     /// The daemon's own routes, whatever the configuration.
-    public static let builtIn: [APIRoute] = [healthz, readyz, metrics, status, usage, collect, reconcile]
+    public static let builtIn: [APIRoute] =
+        [
+            healthz, readyz, metrics, status, usage, billingUsage, collect, reconcile,
+        ] + invoicing
 
     /// The path's segments, for matching a request path.
     var segments: [Substring] { path.split(separator: "/", omittingEmptySubsequences: false) }

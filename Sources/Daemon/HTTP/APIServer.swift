@@ -2,6 +2,7 @@ public import Core
 import Foundation
 import Host
 public import Hummingbird
+import Invoicing
 import Logging
 import Prometheus
 
@@ -25,6 +26,8 @@ public struct APIServer: Sendable {
     let ledgers: [LedgerHandle]
     /// The configured price book, lent to push sources' quote routes.
     let pricing: (any UsagePricing)?
+    /// The invoice routes' handlers, when a sink keeps invoices and a price book prices them.
+    let invoicing: InvoiceHandlers?
     let logger: Logger
     /// How long a push waits for its commit (`service.push_commit_timeout`).
     var pushCommitTimeout: Duration = .seconds(10)
@@ -36,7 +39,8 @@ public struct APIServer: Sendable {
     init(
         roster: SourceRoster, scheduler: CollectionScheduler, authenticator: Authenticator, metrics: DaemonMetrics,
         registry: PrometheusCollectorRegistry, ledgers: [LedgerHandle], readiness: [any ReadinessReporting],
-        pricing: (any UsagePricing)? = nil, logger: Logger, pushCommitTimeout: Duration
+        pricing: (any UsagePricing)? = nil, invoicing: InvoiceHandlers? = nil, logger: Logger,
+        pushCommitTimeout: Duration
     ) {
         self.roster = roster
         self.scheduler = scheduler
@@ -45,6 +49,7 @@ public struct APIServer: Sendable {
         self.registry = registry
         self.ledgers = ledgers
         self.pricing = pricing
+        self.invoicing = invoicing
         self.readiness = readiness
         self.logger = logger
         self.pushCommitTimeout = pushCommitTimeout
@@ -80,12 +85,13 @@ public struct APIServer: Sendable {
             }
             return { request, _ in await self.push(request, mount: mount) }
         }
+        if APIRoute.invoicing.contains(route) { return invoiceHandler(for: route) }
         switch route {
         case .healthz: return { _, _ in self.health() }
         case .readyz: return { _, _ in await self.readiness() }
         case .metrics: return { _, _ in self.prometheusText() }
         case .status: return { _, _ in await self.status() }
-        case .usage: return { request, _ in await self.usage(request) }
+        case .usage, .billingUsage: return { request, _ in await self.usage(request) }
         case .collect: return { request, _ in await self.collect(request) }
         case .reconcile: return { request, _ in await self.reconcile(request) }
         default: return { _, _ in JSONResponse.error(.notFound, code: "not_found", "no such route") }

@@ -1,6 +1,7 @@
 public import Core
 public import Host
 import Hummingbird
+import Invoicing
 public import Logging
 import NIOCore
 public import Prometheus
@@ -54,6 +55,7 @@ public struct BillingDaemon: Sendable {
         var ledgers: [LedgerHandle] = []
         var clients: [String: any ClientLifecycle] = [:]
         var readiness: [String: any ReadinessReporting] = [:]
+        var invoiceProvider: (any InvoiceStoreProvider)?
         for pipeline in configuration.pipelines {
             let store = try host.makeStateStore(for: pipeline, fileStore: fileStore)
             for sink in pipeline.sinks {
@@ -65,6 +67,9 @@ public struct BillingDaemon: Sendable {
                     clients[sink.id] = client
                 }
                 if let ready = sink as? any ReadinessReporting { readiness[ready.readinessName] = ready }
+                if invoiceProvider == nil, let provider = sink as? any InvoiceStoreProvider {
+                    invoiceProvider = provider
+                }
             }
             // One process writes a pipeline of a shared ledger at a time (docs/operations.md).
             let lock = PipelineLock(pipeline: pipeline)
@@ -91,10 +96,17 @@ public struct BillingDaemon: Sendable {
         let roster = SourceRoster(sources: sources, engines: engines, clock: context.clock)
         self.roster = roster
         self.scheduler = CollectionScheduler(roster: roster, jitterPercent: settings.jitterPercent, logger: logger)
+        // The invoice routes read and write through the first sink that keeps invoices.
+        var invoicing: InvoiceHandlers?
+        if let provider = invoiceProvider, let catalog = configuration.pricing {
+            invoicing = InvoiceHandlers(
+                store: try provider.invoiceStore(), settings: InvoicingSettings(catalog: catalog))
+        }
         self.api = APIServer(
             roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
             ledgers: ledgers, readiness: self.readiness,
-            pricing: configuration.pricing.map { CatalogUsagePricing(catalog: $0) }, logger: logger,
+            pricing: configuration.pricing.map { CatalogUsagePricing(catalog: $0) }, invoicing: invoicing,
+            logger: logger,
             pushCommitTimeout: settings.pushCommitTimeout)
     }
 

@@ -11,6 +11,8 @@ public struct ServiceSettings: Sendable, Hashable {
         case admin = "billing:admin"
         /// `POST /v1/ingest/snapshots`.
         case ingest
+        /// `POST /v1/admin/invoices/{id}/finalize` and `/void` (the gateway's finance scope).
+        case finance = "platform.finance"
 
         public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
     }

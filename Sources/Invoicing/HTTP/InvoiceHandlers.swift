@@ -18,10 +18,18 @@ public struct InvoiceHTTPResponse: Sendable, Hashable {
         InvoiceHTTPResponse(status: status, contentType: "application/json", body: Array(text.utf8))
     }
 
+    /// The daemon's error body, `{"error": {"code": ..., "message": ...}}`, with the code of `status`.
     static func error(_ status: Int, _ message: String) -> InvoiceHTTPResponse {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys]))
-            ?? Data("{}".utf8)
+        let code =
+            switch status {
+            case 400: "bad_request"
+            case 404: "not_found"
+            case 409: "conflict"
+            case 503: "unavailable"
+            default: "internal"
+            }
+        let body: [String: Any] = ["error": ["code": code, "message": message]]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
         return InvoiceHTTPResponse(status: status, contentType: "application/json", body: Array(data) + [0x0A])
     }
 }
