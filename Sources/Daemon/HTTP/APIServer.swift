@@ -28,6 +28,8 @@ public struct APIServer: Sendable {
     let pricing: (any UsagePricing)?
     /// The invoice routes' handlers, when a sink keeps invoices and a price book prices them.
     let invoicing: InvoiceHandlers?
+    /// Where push sources record activity spans (the invoice store), when a sink keeps them.
+    let activity: (any ActivityRecording)?
     let logger: Logger
     /// How long a push waits for its commit (`service.push_commit_timeout`).
     var pushCommitTimeout: Duration = .seconds(10)
@@ -39,7 +41,8 @@ public struct APIServer: Sendable {
     init(
         roster: SourceRoster, scheduler: CollectionScheduler, authenticator: Authenticator, metrics: DaemonMetrics,
         registry: PrometheusCollectorRegistry, ledgers: [LedgerHandle], readiness: [any ReadinessReporting],
-        pricing: (any UsagePricing)? = nil, invoicing: InvoiceHandlers? = nil, logger: Logger,
+        pricing: (any UsagePricing)? = nil, invoicing: InvoiceHandlers? = nil,
+        activity: (any ActivityRecording)? = nil, logger: Logger,
         pushCommitTimeout: Duration
     ) {
         self.roster = roster
@@ -50,6 +53,7 @@ public struct APIServer: Sendable {
         self.ledgers = ledgers
         self.pricing = pricing
         self.invoicing = invoicing
+        self.activity = activity
         self.readiness = readiness
         self.logger = logger
         self.pushCommitTimeout = pushCommitTimeout

@@ -12,6 +12,7 @@ struct DaemonPushContext: PushContext {
     let roster: SourceRoster
     let ledger: (any UsageLedger)?
     let pricing: (any UsagePricing)?
+    let activity: (any ActivityRecording)?
     /// How long a push waits for its commit (`service.push_commit_timeout`).
     let commitTimeout: Duration
     let logger: Logger

@@ -79,7 +79,7 @@ extension APIServer {
         let context = DaemonPushContext(
             source: source, engine: engine, roster: roster,
             ledger: ledgers.first { $0.pipeline == source.pipeline }?.ledger, pricing: pricing,
-            commitTimeout: pushCommitTimeout,
+            activity: activity, commitTimeout: pushCommitTimeout,
             logger: logger)
         return PushAnswer.response(await push.serve(pushRequest, context: context))
     }

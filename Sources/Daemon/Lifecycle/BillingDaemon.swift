@@ -98,15 +98,19 @@ public struct BillingDaemon: Sendable {
         self.scheduler = CollectionScheduler(roster: roster, jitterPercent: settings.jitterPercent, logger: logger)
         // The invoice routes read and write through the first sink that keeps invoices.
         var invoicing: InvoiceHandlers?
-        if let provider = invoiceProvider, let catalog = configuration.pricing {
-            invoicing = InvoiceHandlers(
-                store: try provider.invoiceStore(), settings: InvoicingSettings(catalog: catalog))
+        var activity: (any ActivityRecording)?
+        if let provider = invoiceProvider {
+            let store = try provider.invoiceStore()
+            activity = InvoiceStoreActivity(store: store)
+            if let catalog = configuration.pricing {
+                invoicing = InvoiceHandlers(store: store, settings: InvoicingSettings(catalog: catalog))
+            }
         }
         self.api = APIServer(
             roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
             ledgers: ledgers, readiness: self.readiness,
             pricing: configuration.pricing.map { CatalogUsagePricing(catalog: $0) }, invoicing: invoicing,
-            logger: logger,
+            activity: activity, logger: logger,
             pushCommitTimeout: settings.pushCommitTimeout)
     }
 

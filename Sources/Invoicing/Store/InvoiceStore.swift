@@ -128,6 +128,8 @@ public protocol InvoiceStore: Sendable {
 
     /// Adds spans (idempotent: a span already kept is not added twice).
     func importActivity(_ spans: [ActivitySpan]) async throws -> ActivityImportResult
+    /// Closes every open span of `dimension` that started at or before `stop`; how many.
+    func closeActivity(dimension: Dimension, at stop: Timestamp) async throws -> Int
 
     /// The sources that wrote usage of `subject` in `period`, with their state.
     func sourceProgress(period: BillingPeriod, subject: String) async throws -> [SourceProgress]

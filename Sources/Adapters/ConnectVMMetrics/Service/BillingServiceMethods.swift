@@ -61,6 +61,13 @@ extension ConnectVMMetricsSource {
         if let violation = metering.window.violation(of: start, now: self.now(context)) {
             throw ConnectError(.invalidArgument, "start_time: \(violation)")
         }
+        // The span is durable before the answer (invoicing prorates fees from it).
+        do {
+            try await context.activity?.started(
+                subject: request.customerID, dimension: Dimension("vm_id", request.vmID), at: start)
+        } catch {
+            throw ConnectError(.unavailable, "the start of \(request.vmID) was not recorded: \(error)")
+        }
         await activity.started(vmID: request.vmID, customerID: request.customerID, at: start)
         var answer = Billing_V1_NotifyVmStartedResponse()
         answer.success = true
@@ -78,6 +85,11 @@ extension ConnectVMMetricsSource {
         }
         if let started = await activity.vms[request.vmID]?.startedAt, stop < started {
             throw ConnectError(.invalidArgument, "stop_time: \(stop) is before the VM's start_time \(started)")
+        }
+        do {
+            _ = try await context.activity?.stopped(dimension: Dimension("vm_id", request.vmID), at: stop)
+        } catch {
+            throw ConnectError(.unavailable, "the stop of \(request.vmID) was not recorded: \(error)")
         }
         await activity.stopped(vmID: request.vmID, at: stop)
         await recordStale(now: self.now(context))

@@ -274,6 +274,8 @@ public protocol PushContext: Sendable {
     var ledger: (any UsageLedger)? { get }
     /// The daemon's price book, when one is configured (quote routes).
     var pricing: (any UsagePricing)? { get }
+    /// Where activity spans are kept, when a sink keeps them (VM start and stop notices).
+    var activity: (any ActivityRecording)? { get }
     /// Every batch the source's pipeline commits from now on, until the caller stops iterating.
     func commits() -> AsyncStream<CommittedBatch>
     /// The daemon's own push answer: reads the body with the route's limit,
@@ -288,6 +290,8 @@ public protocol PushContext: Sendable {
 extension PushContext {
     /// No price book: the default of contexts that quote nothing.
     public var pricing: (any UsagePricing)? { nil }
+    /// No span store: the default of contexts that record no activity.
+    public var activity: (any ActivityRecording)? { nil }
 }
 
 /// A batch a pipeline committed, as live readers see it.

@@ -155,6 +155,25 @@ public struct PostgresInvoiceStore: InvoiceStore {
         }
     }
 
+    public func closeActivity(dimension: Dimension, at stop: Timestamp) async throws -> Int {
+        let table = spans
+        let logger = database.logger
+        return try await mapped("closing activity spans") {
+            try await database.withConnection(component: Self.component) { connection in
+                let rows = try await connection.query(
+                    """
+                    UPDATE \(unescaped: table) SET stop_ns = \(stop.nanosecondsSinceEpoch), imported_at = now()
+                    WHERE dimension_key = \(dimension.key) AND dimension_value = \(dimension.value)
+                        AND stop_ns IS NULL AND start_ns <= \(stop.nanosecondsSinceEpoch)
+                    RETURNING 1::int4
+                    """, logger: logger)
+                var closed = 0
+                for try await _ in rows.decode(Int32.self) { closed += 1 }
+                return closed
+            }
+        }
+    }
+
     // MARK: completeness
 
     public func sourceProgress(period: BillingPeriod, subject: String) async throws -> [SourceProgress] {
