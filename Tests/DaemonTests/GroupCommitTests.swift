@@ -32,6 +32,8 @@ struct GroupCommitTests {
           price_book: pricebook.yaml
         service:
           listen: 127.0.0.1:0
+          # A loaded CI machine can take longer than the default 10 s; a 503 here would be the timeout, not the group.
+          push_commit_timeout: 120s
           tokens:
             - id: pusher
               token_env: PUSH_TOKEN

@@ -29,7 +29,10 @@ import Testing
                         at: nov(15)))
                 #expect(quote.priced)
                 #expect(quote.currency == "USD")
-                #expect(quote.amount >= .zero, "a quote never pays back: \(quote)")
+                if metric != "traffic.uplink_bytes" {
+                    // Volume tiers price the whole period at the tier it lands in, so crossing one can lower it.
+                    #expect(quote.amount >= .zero, "only volume tiers can quote less than nothing: \(quote)")
+                }
                 exact += quote.amount
                 rounded += quote.amountRounded
                 used += quantity
@@ -39,6 +42,25 @@ import Testing
             #expect(exact == whole.amount)
             #expect(rounded == whole.amountRounded)
         }
+    }
+
+    @Test func crossingAVolumeTierQuotesTheDropOfTheWholePeriod() throws {
+        let catalog = try loadCatalog("examples/pricebook-tiers.yaml")
+        let pricing = CatalogUsagePricing(catalog: catalog)
+        let gigabyte: UInt128 = 1_000_000_000
+        // traffic.uplink_bytes: up to 100 GB at 0.08, then every GB at 0.05 plus a flat 2.00.
+        let quote = try pricing.quote(
+            UsageQuoteRequest(
+                subject: "acct-1", metric: "traffic.uplink_bytes", dimensions: [], quantity: 5 * gigabyte,
+                periodQuantity: 100 * gigabyte, at: nov(3)))
+        let before = try PeriodCalculator.quote(
+            catalog: catalog, metric: "traffic.uplink_bytes", quantity: 100 * gigabyte, at: nov(3))
+        let after = try PeriodCalculator.quote(
+            catalog: catalog, metric: "traffic.uplink_bytes", quantity: 105 * gigabyte, at: nov(3))
+        #expect(before.amount == money("8"))
+        #expect(after.amount == money("7.25"))
+        #expect(quote.amount == money("-0.75"))
+        #expect(quote.amountRounded == money("-0.75"))
     }
 
     @Test func allowanceAndUnpricedMetricsAreTold() throws {
