@@ -102,11 +102,4 @@ extension UsageRecordsSource {
             ("price_version", quote.version.map(JSONAnswer.string) ?? .null),
         ]).response()
     }
-
-    /// The first instant of `time`'s calendar month (UTC).
-    static func monthStart(of time: Timestamp) -> Timestamp {
-        let civil = Timestamp.civilFromDays(time.nanosecondsSinceEpoch / (86_400 * Timestamp.nanosecondsPerSecond))
-        return Timestamp(
-            secondsSinceEpoch: Timestamp.daysFromCivil(year: civil.year, month: civil.month, day: 1) * 86_400)
-    }
 }

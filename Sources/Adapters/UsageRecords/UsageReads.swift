@@ -55,6 +55,13 @@ extension UsageRecordsSource {
         return time.isAccepted ? time : nil
     }
 
+    /// The first instant of `time`'s calendar month (UTC).
+    static func monthStart(of time: Timestamp) -> Timestamp {
+        let civil = Timestamp.civilFromDays(time.nanosecondsSinceEpoch / (86_400 * Timestamp.nanosecondsPerSecond))
+        return Timestamp(
+            secondsSinceEpoch: Timestamp.daysFromCivil(year: civil.year, month: civil.month, day: 1) * 86_400)
+    }
+
     /// `[start_date, end_date]` (days, end inclusive), or the current month so far.
     func range(_ request: PushRequest, now: Timestamp, required: Bool) -> Result<(Timestamp, Timestamp), Refusal> {
         let start = request.query("start_date")
@@ -67,9 +74,7 @@ extension UsageRecordsSource {
             }
             from = day
         } else {
-            let civil = Timestamp.civilFromDays(now.nanosecondsSinceEpoch / (86_400 * Timestamp.nanosecondsPerSecond))
-            from = Timestamp(
-                secondsSinceEpoch: Timestamp.daysFromCivil(year: civil.year, month: civil.month, day: 1) * 86_400)
+            from = Self.monthStart(of: now)
         }
         let to: Timestamp
         if let end {

@@ -43,9 +43,7 @@ struct DaemonPushContext: PushContext {
 
     func commits() -> AsyncStream<CommittedBatch> { engine.commits() }
 
-    static func isRetryable(_ error: any Error) -> Bool {
-        (error as? PluginError)?.isRetryable == true || (error as? WorkRefusal)?.kind == .unavailable
-    }
+    static func isRetryable(_ error: any Error) -> Bool { WorkRefusal.isTransient(error) }
 
     /// Push ingest in the daemon's terms: the whole body is read first (413
     /// over the route's limit), decoded against the committed cursor (422 with

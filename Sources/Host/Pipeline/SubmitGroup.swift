@@ -94,7 +94,7 @@ final class SubmitGroup: Sendable {
                 first.committed?(outcome)
                 for waiter in group { waiter.reply.resume(returning: outcome) }
             } catch {
-                guard group.count > 1, !Self.isTransient(error) else {
+                guard group.count > 1, !WorkRefusal.isTransient(error) else {
                     for waiter in group { waiter.reply.resume(throwing: error) }
                     continue
                 }
@@ -111,12 +111,6 @@ final class SubmitGroup: Sendable {
                 }
             }
         }
-    }
-
-    /// A failure that would fail any batch now (a sink or database down, the
-    /// pipeline not ready): answered to all, not retried one by one.
-    static func isTransient(_ error: any Error) -> Bool {
-        (error as? PluginError)?.isRetryable == true || (error as? WorkRefusal)?.kind == .unavailable
     }
 
     /// The batches as one, in order: the last one's cursor, the sums of their counts.

@@ -1,3 +1,5 @@
+import Core
+
 /// Why a pipeline (or the daemon) refused work it was asked to do: not ready,
 /// shutting down, or asked about something that does not exist.
 public struct WorkRefusal: Error, Sendable, CustomStringConvertible {
@@ -20,4 +22,11 @@ public struct WorkRefusal: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// Whether `error` would fail any batch now and a retry later may succeed
+    /// (a sink or its database down, the pipeline not ready): the push answer's
+    /// 503, and the group commit's "answer all, do not retry one by one".
+    public static func isTransient(_ error: any Error) -> Bool {
+        (error as? PluginError)?.isRetryable == true || (error as? WorkRefusal)?.kind == .unavailable
+    }
 }
