@@ -61,7 +61,7 @@ let package = Package(
         // Invoices (issue 14): assembly over the period engine, customers and
         // coupons, documents, the run/finalize/void lifecycle over a store
         // protocol the postgres sink adopts. Pure, no I/O of its own.
-        .target(name: "Invoicing", dependencies: ["Core", "Rating", crypto], swiftSettings: swiftSettings),
+        .target(name: "Invoicing", dependencies: ["Core", "Rating", crypto, log], swiftSettings: swiftSettings),
         .target(
             name: "FileReplay", dependencies: ["Core", "WireFormats"], path: "Sources/Adapters/FileReplay",
             exclude: ["README.md", "sample.yaml", "testcases"], swiftSettings: swiftSettings),
@@ -210,7 +210,8 @@ let package = Package(
         .testTarget(
             name: "AuditLogTests", dependencies: ["TestKit", "AuditLog", "YAMLConfig"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PostgresSinkTests", dependencies: ["TestKit", "PostgresSink", "YAMLConfig", "Invoicing", "Rating"],
+            name: "PostgresSinkTests",
+            dependencies: ["TestKit", "PostgresSink", "YAMLConfig", "Invoicing", "Rating", "AuditLog"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "InvoicingTests", dependencies: ["TestKit", "Invoicing", "Rating", "YAMLConfig", propertyBased],

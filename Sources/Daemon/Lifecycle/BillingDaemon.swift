@@ -27,6 +27,8 @@ public struct BillingDaemon: Sendable {
     public let roster: SourceRoster
     public let scheduler: CollectionScheduler
     public let api: APIServer
+    /// `service.invoicing`, when configured.
+    let invoiceSchedule: InvoiceSchedule?
     let ledgers: [LedgerHandle]
     /// Every sink with long-lived clients, once each.
     let clients: [any ClientLifecycle]
@@ -55,7 +57,9 @@ public struct BillingDaemon: Sendable {
         var ledgers: [LedgerHandle] = []
         var clients: [String: any ClientLifecycle] = [:]
         var readiness: [String: any ReadinessReporting] = [:]
-        var invoiceProvider: (any InvoiceStoreProvider)?
+        var invoiceProvider = configuration.invoicing.storeSink.flatMap {
+            configuration.sinksByID[$0] as? any InvoiceStoreProvider
+        }
         for pipeline in configuration.pipelines {
             let store = try host.makeStateStore(for: pipeline, fileStore: fileStore)
             for sink in pipeline.sinks {
@@ -99,13 +103,23 @@ public struct BillingDaemon: Sendable {
         // The invoice routes read and write through the first sink that keeps invoices.
         var invoicing: InvoiceHandlers?
         var activity: (any ActivityRecording)?
+        var schedule: InvoiceSchedule?
         if let provider = invoiceProvider {
             let store = try provider.invoiceStore()
             activity = InvoiceStoreActivity(store: store)
             if let catalog = configuration.pricing {
-                invoicing = InvoiceHandlers(store: store, settings: InvoicingSettings(catalog: catalog))
+                let section = configuration.invoicing
+                let invoiceSettings = InvoicingSettings(
+                    catalog: catalog, customers: section.customers, numberPrefix: section.numberPrefix,
+                    settleDelay: section.settleDelay, auditLog: section.auditLog, usageTrail: section.usageTrail)
+                invoicing = InvoiceHandlers(store: store, settings: invoiceSettings)
+                if let plan = settings.invoicing {
+                    schedule = InvoiceSchedule(
+                        plan: plan, store: store, settings: invoiceSettings, clock: context.clock, logger: logger)
+                }
             }
         }
+        self.invoiceSchedule = schedule
         self.api = APIServer(
             roster: roster, scheduler: scheduler, authenticator: authenticator, metrics: metrics, registry: registry,
             ledgers: ledgers, readiness: self.readiness,
@@ -130,6 +144,10 @@ public struct BillingDaemon: Sendable {
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline:\(engine.id)"))
         }
         services.append(.init(service: scheduler, successTerminationBehavior: .ignore, serviceName: "scheduler"))
+        if let invoiceSchedule {
+            services.append(
+                .init(service: invoiceSchedule, successTerminationBehavior: .ignore, serviceName: "invoicing"))
+        }
         let separateProbes = settings.probeHost != nil && settings.probePort != nil
         let apiRoutes = separateProbes ? api.routes.filter { !$0.isProbe } : api.routes
         services.append(

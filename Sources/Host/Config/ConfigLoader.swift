@@ -1,5 +1,6 @@
 public import Core
 import Foundation
+import Invoicing
 import Rating
 import YAMLConfig
 
@@ -31,7 +32,8 @@ public struct ConfigLoader: Sendable {
         let legacyTypes = registry.legacyEnvironment
         if fromEnvironment {
             guard let legacyTypes else {
-                throw Self.invalid(.init(variable: "--legacy-env", message: "this build has no legacy environment plugins"))
+                throw Self.invalid(
+                    .init(variable: "--legacy-env", message: "this build has no legacy environment plugins"))
             }
             do { root = try LegacyEnvironment.document(environment: context.environment, types: legacyTypes) } catch {
                 throw Self.invalid(error)
@@ -215,6 +217,21 @@ public struct ConfigLoader: Sendable {
                     sources: sourceIDs.compactMap { sourceID in sources.first { $0.id == sourceID }?.source },
                     sinks: pipelineSinks.map(\.sink)))
         }
+        var invoicing = InvoicingSection()
+        if let section = top.map("invoicing") {
+            invoicing = InvoicingSection.decode(
+                section, sinks: sinks, sinkOwner: sinkOwner, context: context, errors: &otherErrors)
+        } else {
+            invoicing.usageTrail =
+                sinks.filter { sinkOwner[$0.id] != nil }.compactMap { $0.sink as? any AuditTrail }
+                .onlyElement
+        }
+        if service?.invoicing != nil,
+            pricing == nil || !sinks.contains(where: { $0.sink is any InvoiceStoreProvider }),
+            let schedule = top.map("service")?.map("invoicing")
+        {
+            schedule.problem("needs a sink that keeps invoices (postgres) and rating.price_book")
+        }
         top.finish()
 
         let problems = diagnostics.problems.sorted { ($0.line, $0.path) < ($1.line, $1.path) }
@@ -224,7 +241,9 @@ public struct ConfigLoader: Sendable {
         guard otherErrors.isEmpty else { throw ConfigurationInvalid(errors: otherErrors) }
         return HostConfiguration(
             file: file, version: version, state: state, pricing: pricing, pipelines: pipelines, sources: sources,
-            sourceTypes: sourceTypes, service: service)
+            sourceTypes: sourceTypes, service: service,
+            invoicing: invoicing, sinksByID: Dictionary(sinks.map { ($0.id, $0.sink) }, uniquingKeysWith: { a, _ in a })
+        )
     }
 
     /// A legacy environment problem, reported like a config file's (named by variable, no line).
@@ -238,4 +257,9 @@ public struct ConfigLoader: Sendable {
     static func list(_ names: [String]) -> String {
         names.isEmpty ? "none" : names.joined(separator: ", ")
     }
+}
+
+extension Array {
+    /// The element of a one-element array, else nil.
+    var onlyElement: Element? { count == 1 ? first : nil }
 }

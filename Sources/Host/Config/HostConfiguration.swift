@@ -31,4 +31,9 @@ public struct HostConfiguration: Sendable {
     public var sourceTypes: [String: String] = [:]
     /// The `service:` section (the daemon's listener and tokens); `nil` when absent.
     public var service: ServiceSettings? = nil
+    /// The `invoicing:` section (defaults when absent).
+    public var invoicing = InvoicingSection()
+    /// Every sink declared under `sinks:`, by id, also those no pipeline writes
+    /// (the invoicing audit trail).
+    public var sinksByID: [String: any FactSink] = [:]
 }

@@ -177,7 +177,9 @@ public enum LegacyEnvironment {
             ("sources", .mapping(sources)),
             (
                 "sinks",
-                .mapping([entry("ledger", mapping([("type", types.ledgerSink), ("database_url_env", databaseVariable)]))])
+                .mapping([
+                    entry("ledger", mapping([("type", types.ledgerSink), ("database_url_env", databaseVariable)]))
+                ])
             ),
             (
                 "pipelines",

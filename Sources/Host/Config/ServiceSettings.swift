@@ -58,6 +58,30 @@ public struct ServiceSettings: Sendable, Hashable {
     public var idleTimeout: Duration = .seconds(60)
     /// Connections open at once per listener; one more is answered 503 and closed.
     public var maxConnections: Int = 512
+    /// `service.invoicing`: when the daemon runs the month's drafts; nil: it does not.
+    public var invoicing: InvoicingSchedule? = nil
+
+    /// `service.invoicing: { schedule: "5 0 1 * *", finalize: manual|auto }`.
+    public struct InvoicingSchedule: Sendable, Hashable {
+        public enum Finalize: String, Sendable, Hashable, CaseIterable {
+            /// Drafts only; finance finalizes.
+            case manual
+            /// Each draft is finalized once its completeness gate passes.
+            case auto
+        }
+
+        /// When to run (UTC): the period run is the month before the one the time falls in.
+        public var schedule: CronSchedule
+        public var finalize: Finalize
+        /// How often a period with drafts still refused by the gate is tried again (auto only).
+        public var retry: Duration
+
+        public init(schedule: CronSchedule, finalize: Finalize = .manual, retry: Duration = .seconds(900)) {
+            self.schedule = schedule
+            self.finalize = finalize
+            self.retry = retry
+        }
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 3020, probeHost: String? = nil, probePort: Int? = nil,
@@ -103,6 +127,9 @@ public struct ServiceSettings: Sendable, Hashable {
         settings.bodyTimeout = map.duration("body_timeout", minimum: .milliseconds(100)) ?? settings.bodyTimeout
         settings.idleTimeout = map.duration("idle_timeout", minimum: .milliseconds(100)) ?? settings.idleTimeout
         settings.maxConnections = map.integer("max_connections", in: 1...1_000_000) ?? settings.maxConnections
+        if let invoicing = map.map("invoicing") {
+            settings.invoicing = decodeInvoicing(invoicing)
+        }
         var seen: [String: String] = [:]
         for (path, node) in map.list("tokens") ?? [] {
             let entry = ConfigMap(node, path: path, diagnostics: map.diagnostics)
@@ -136,6 +163,28 @@ public struct ServiceSettings: Sendable, Hashable {
             map.problem("probe_listen", "must differ from listen")
         }
         return map.diagnostics.problems.count == before ? settings : nil
+    }
+
+    static func decodeInvoicing(_ map: ConfigMap) -> InvoicingSchedule? {
+        var schedule: CronSchedule?
+        if let text = map.string("schedule", required: true) {
+            do {
+                schedule = try CronSchedule(text)
+            } catch {
+                map.problem("schedule", error.description)
+            }
+        }
+        var finalize = InvoicingSchedule.Finalize.manual
+        if let text = map.string("finalize") {
+            if let value = InvoicingSchedule.Finalize(rawValue: text) {
+                finalize = value
+            } else {
+                map.problem("finalize", "unknown value \"\(text)\" (valid: manual, auto)")
+            }
+        }
+        let retry = map.duration("retry", minimum: .seconds(1)) ?? .seconds(900)
+        map.finish()
+        return schedule.map { InvoicingSchedule(schedule: $0, finalize: finalize, retry: retry) }
     }
 
     /// `host:port` or `[v6]:port`, port 0...65535 (0: any free port, for tests).

@@ -61,12 +61,23 @@ public struct InvoiceLifecycle: Sendable {
     }
 
     /// Recomputes the draft from the ledger, checks the gate and finalizes it
-    /// with the next number. `force` (with a reason) finalizes past the gate.
+    /// with the next number, recording how far the usage audit trail went;
+    /// then appends the finalization to the invoicing audit trail.
+    /// `force` (with a reason) finalizes past the gate.
     public func finalize(id: String, force: Bool, reason: String?, now: Timestamp) async throws -> Invoice {
+        try await recordAudit()
+        let invoice = try await finalizeDraft(id: id, force: force, reason: reason, now: now)
+        try await recordAudit(after: invoice)
+        return invoice
+    }
+
+    private func finalizeDraft(id: String, force: Bool, reason: String?, now: Timestamp) async throws -> Invoice {
         if force, (reason ?? "").isEmpty { throw InvoiceError.reasonRequired("--force") }
         guard let stored = try await store.invoice(id: id) else { throw InvoiceError.unknownInvoice(id) }
         guard stored.status == .draft else { throw InvoiceError.notFinalizable(id: id, status: stored.status) }
         let period = BillingPeriod(containing: stored.periodStart)
+        // The trail's end before the ledger is read: every usage line up to it is in the ledger's totals.
+        let position = try settings.usageTrail?.lastPosition()
         // The draft as the ledger has it now: late usage since the last run is included.
         _ = try await InvoiceRun(store: store, settings: settings).run(period: period, subject: stored.subject)
         guard let draft = try await store.invoice(id: id) else { throw InvoiceError.unknownInvoice(id) }
@@ -77,23 +88,50 @@ public struct InvoiceLifecycle: Sendable {
         }
         return try await store.finalize(
             id: id, prefix: settings.prefix(at: now), at: now, completeness: completeness,
-            forcedReason: completeness.complete ? nil : reason)
+            forcedReason: completeness.complete ? nil : reason, usageAudit: position)
     }
 
     /// Finalizes every draft of `period`; stops at the first refusal (the ones before it stay finalized).
     public func finalize(period: BillingPeriod, force: Bool, reason: String?, now: Timestamp) async throws
         -> [Invoice]
     {
+        try await recordAudit()
         let drafts = try await store.invoices(InvoiceFilter(period: period, status: .draft))
         var out: [Invoice] = []
-        for draft in drafts { out.append(try await finalize(id: draft.id, force: force, reason: reason, now: now)) }
+        for draft in drafts {
+            let invoice = try await finalizeDraft(id: draft.id, force: force, reason: reason, now: now)
+            out.append(invoice)
+            try await recordAudit(after: invoice)
+        }
         return out
     }
 
     public func void(id: String, reason: String, now: Timestamp) async throws -> Invoice {
         guard !reason.isEmpty else { throw InvoiceError.reasonRequired("void") }
+        try await recordAudit()
         guard let stored = try await store.invoice(id: id) else { throw InvoiceError.unknownInvoice(id) }
         guard stored.status == .finalized else { throw InvoiceError.notVoidable(id: id, status: stored.status) }
-        return try await store.void(id: id, reason: reason, at: now)
+        let invoice = try await store.void(id: id, reason: reason, at: now)
+        try await recordAudit(after: invoice)
+        return invoice
+    }
+
+    /// Appends the finalizations and voids not yet in the invoicing audit trail
+    /// (none is configured: nothing to do); the number appended or matched.
+    @discardableResult
+    public func recordAudit() async throws -> Int {
+        guard let log = settings.auditLog else { return 0 }
+        return try await InvoiceAuditRecorder(store: store, log: log).catchUp()
+    }
+
+    /// `recordAudit` after `invoice` changed: a failure says the change itself stands.
+    private func recordAudit(after invoice: Invoice) async throws {
+        do {
+            try await recordAudit()
+        } catch {
+            throw InvoiceError.storage(
+                "\(invoice.id) is \(invoice.status.rawValue) (\(invoice.number ?? "no number")), but its audit line "
+                    + "could not be written: \(error); the next invoice command appends it")
+        }
     }
 }

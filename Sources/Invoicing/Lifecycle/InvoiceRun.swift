@@ -10,15 +10,22 @@ public struct InvoicingSettings: Sendable {
     public var numberPrefix: String
     /// How long after the period end a source must have collected successfully.
     public var settleDelay: Duration
+    /// Where finalizations and voids are recorded (`invoicing.audit_sink`).
+    public var auditLog: (any InvoiceAuditLog)?
+    /// The usage audit trail whose end a finalized invoice records.
+    public var usageTrail: (any AuditTrail)?
 
     public init(
         catalog: PriceCatalog, customers: CustomerDirectory = .empty, numberPrefix: String = "INV-{year}-",
-        settleDelay: Duration = .seconds(60)
+        settleDelay: Duration = .seconds(60), auditLog: (any InvoiceAuditLog)? = nil,
+        usageTrail: (any AuditTrail)? = nil
     ) {
         self.catalog = catalog
         self.customers = customers
         self.numberPrefix = numberPrefix
         self.settleDelay = settleDelay
+        self.auditLog = auditLog
+        self.usageTrail = usageTrail
     }
 
     /// The prefix of numbers assigned at `time`.

@@ -172,16 +172,3 @@ public struct Completeness: Sendable, Hashable {
     /// Not checked yet (a draft before any gate check).
     public static let unchecked = Completeness(complete: false, problems: ["not checked"])
 }
-
-/// A position in a hash-chained audit file: the line the invoice's usage was read up to.
-public struct AuditPosition: Sendable, Hashable {
-    public var file: String
-    public var seq: Int64
-    public var hash: String
-
-    public init(file: String, seq: Int64, hash: String) {
-        self.file = file
-        self.seq = seq
-        self.hash = hash
-    }
-}

@@ -1,4 +1,5 @@
 public import Core
+public import Logging
 public import Rating
 
 /// A sink that can keep invoices beside its ledger: the host asks a configured
@@ -9,6 +10,16 @@ public protocol InvoiceStoreProvider: Sendable {
     var invoiceStoreID: String { get }
     /// The store over this sink's database. Throws `PluginError` when it cannot be opened.
     func invoiceStore() throws -> any InvoiceStore
+}
+
+/// A sink type that opens an invoice store from a bare database URL
+/// (`invoice … --database-url`): the CLI finds it in the registry by this
+/// capability and never names the type.
+public protocol InvoiceStoreFactory: SinkFactory {
+    /// The store at `databaseURL` (the default schema) and how to close its connections.
+    func invoiceStore(databaseURL: String, logger: Logger) throws -> (
+        store: any InvoiceStore, close: @Sendable () async -> Void
+    )
 }
 
 /// Which invoices `InvoiceStore.invoices` returns.
@@ -147,12 +158,34 @@ public protocol InvoiceStore: Sendable {
     func invoices(_ filter: InvoiceFilter) async throws -> [Invoice]
 
     /// Finalizes a draft: assigns the next number of `prefix` from its counter
-    /// row in the same transaction, records `completeness`, `forcedReason` and
-    /// `at`. Throws `InvoiceError` for an unknown id or a non-draft.
+    /// row in the same transaction, records `completeness`, `forcedReason`,
+    /// `at` and how far the usage audit trail went (`usageAudit`). Throws `InvoiceError` for an unknown id or a non-draft.
     func finalize(
-        id: String, prefix: String, at: Timestamp, completeness: Completeness, forcedReason: String?
+        id: String, prefix: String, at: Timestamp, completeness: Completeness, forcedReason: String?,
+        usageAudit: AuditPosition?
     ) async throws -> Invoice
 
     /// Voids a finalized invoice, keeping its number and lines.
     func void(id: String, reason: String, at: Timestamp) async throws -> Invoice
+
+    /// Finalizations and voids not yet recorded in the invoicing audit trail
+    /// (each is registered in the transaction that makes it), oldest first.
+    func unauditedEvents() async throws -> [PendingAuditEvent]
+
+    /// The highest trail position recorded for any event (nil: none yet).
+    func lastRecordedAuditSeq() async throws -> Int64?
+
+    /// Records where the event's audit line is.
+    func recordAudit(_ event: PendingAuditEvent, at position: AuditPosition) async throws
+}
+
+/// A finalization or void whose audit line is not recorded yet.
+public struct PendingAuditEvent: Sendable, Hashable {
+    public var invoiceID: String
+    public var event: InvoiceAuditEntry.Event
+
+    public init(invoiceID: String, event: InvoiceAuditEntry.Event) {
+        self.invoiceID = invoiceID
+        self.event = event
+    }
 }

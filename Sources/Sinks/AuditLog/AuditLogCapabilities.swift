@@ -11,4 +11,19 @@ extension AuditLogFactory: AuditTrailReading {
     public func auditedUsage(at path: String) throws -> [UsageFact] {
         try AuditUsageReader.readAll(path: path).map(\.fact)
     }
+
+    public func auditedUsage(at path: String, through seq: Int64?) throws -> (
+        facts: [UsageFact], reached: AuditPosition?
+    ) {
+        var scanner = try AuditChainScanner(path: path)
+        var facts: [UsageFact] = []
+        while let line = try scanner.next() {
+            if let usage = line.usage { facts.append(usage.fact) }
+            if let seq, line.envelope.seq >= UInt64(max(0, seq)) {
+                let file = scanner.currentFile.split(separator: "/").last.map(String.init) ?? scanner.currentFile
+                return (facts, AuditPosition(file: file, seq: Int64(line.envelope.seq), hash: line.envelope.hash))
+            }
+        }
+        return (facts, nil)
+    }
 }

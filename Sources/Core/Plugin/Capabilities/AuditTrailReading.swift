@@ -10,4 +10,8 @@ public protocol AuditTrailReading: SinkFactory {
     /// The usage facts of `path` (a file or a directory), in chain order, the
     /// chain verified as it is read; throws an error naming the first bad file and line.
     func auditedUsage(at path: String) throws -> [UsageFact]
+    /// The usage facts of `path` up to and including the line `seq` (all when
+    /// nil), and that line's position (nil when the chain ends before it), so a
+    /// reader can check the line is the one an invoice recorded.
+    func auditedUsage(at path: String, through seq: Int64?) throws -> (facts: [UsageFact], reached: AuditPosition?)
 }

@@ -18,7 +18,7 @@ struct AuditCut: Equatable, Sendable {
     var at: Timestamp
 }
 
-/// Encodes the three line kinds (`usage`, `cut`, `open`) in their fixed key order.
+/// Encodes the four line kinds (`usage`, `cut`, `open`, `invoice`) in their fixed key order.
 /// The key order here is the format; docs/audit-format.md lists it.
 enum AuditLineEncoder {
     /// Why a fact cannot be written as a canonical line.
@@ -153,6 +153,41 @@ enum AuditLineEncoder {
             w.string(cut.reason)
             w.key("at")
             w.timestamp(cut.at)
+        }
+    }
+
+    static func appendInvoice(
+        _ entry: InvoiceAuditEntry, chain: inout AuditChain, to writer: inout CanonicalJSONWriter
+    ) {
+        chain.appendLine(kind: "invoice", to: &writer) { w in
+            w.key("event")
+            w.string(entry.event.rawValue)
+            w.key("invoice_id")
+            w.string(entry.invoiceID)
+            w.key("number")
+            w.string(entry.number)
+            w.key("subject")
+            w.string(entry.subject)
+            w.key("period")
+            w.string(entry.period)
+            w.key("currency")
+            w.string(entry.currency)
+            w.key("total")
+            w.money(entry.total)
+            w.key("total_exact")
+            w.money(entry.totalExact)
+            w.key("content_hash")
+            w.string(entry.contentHash)
+            w.key("usage_audit_file")
+            w.string(entry.usageAudit?.file)
+            w.key("usage_audit_seq")
+            w.integer(entry.usageAudit.map { UInt64(max(0, $0.seq)) })
+            w.key("usage_audit_hash")
+            w.string(entry.usageAudit?.hash)
+            w.key("reason")
+            w.string(entry.reason)
+            w.key("at")
+            w.timestamp(entry.at)
         }
     }
 

@@ -158,3 +158,33 @@ enum AuditDirectory {
         guard fsync(fd) == 0 else { throw AuditIOError(operation: "fsync", path: path, code: errno) }
     }
 }
+
+/// An exclusive `flock` on `<directory>/.lock`, held until `release()` (or
+/// deinit). Serialises appends to an invoicing audit trail across processes:
+/// the CLI and every daemon replica may finalize, and the chain must stay one
+/// sequence. Plain POSIX like the rest of the file I/O here.
+final class AuditDirectoryLock {
+    private var fd: Int32
+
+    init(directory: String) throws(AuditIOError) {
+        let path = directory + "/.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AuditIOError(operation: "open", path: path, code: errno) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let code = errno
+                close(fd)
+                throw AuditIOError(operation: "lock", path: path, code: code)
+            }
+        }
+        self.fd = fd
+    }
+
+    func release() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
+}

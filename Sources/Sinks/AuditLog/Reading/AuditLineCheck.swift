@@ -7,7 +7,7 @@ internal import Core
 /// which must drive the same parser and schema as the verifier without files.
 package enum AuditLineCheck {
     /// Parses `line` (no newline) as the verifier does and reads its kind's members:
-    /// the usage record of a `usage` line, `nil` for a valid `cut` or `open` line.
+    /// the usage record of a `usage` line, `nil` for a valid `cut`, `open` or `invoice` line.
     package static func read(_ line: [UInt8]) throws(AuditVerificationError.Problem) -> AuditUsageRecord? {
         let envelope = try AuditLineSchema.envelope(of: line)
         guard canonicalForm(of: envelope) == line else { throw .notCanonical }
@@ -16,6 +16,7 @@ package enum AuditLineCheck {
         case "usage": return try AuditLineSchema.usage(envelope)
         case "cut": try AuditLineSchema.checkCut(envelope)
         case "open": _ = try AuditLineSchema.open(envelope)
+        case "invoice": _ = try AuditLineSchema.invoice(envelope)
         default: throw .unknownKind(envelope.kind)
         }
         return nil

@@ -13,6 +13,11 @@ enum AuditLineSchema {
         "at", "hash",
     ]
     static let openKeys = ["seq", "kind", "prev_hash", "file", "previous_file", "created_at", "hash"]
+    static let invoiceKeys = [
+        "seq", "kind", "prev_hash", "event", "invoice_id", "number", "subject", "period", "currency", "total",
+        "total_exact", "content_hash", "usage_audit_file", "usage_audit_seq", "usage_audit_hash", "reason", "at",
+        "hash",
+    ]
 
     /// The members every line has, whatever its kind.
     struct Envelope {
@@ -57,6 +62,7 @@ enum AuditLineSchema {
         case "usage": expected = usageKeys
         case "cut": expected = cutKeys
         case "open": expected = openKeys
+        case "invoice": expected = invoiceKeys
         default: throw .unknownKind(envelope.kind)
         }
         let found = envelope.members.map(\.key)
@@ -146,6 +152,50 @@ enum AuditLineSchema {
         }
         _ = try string(json, "reason")
         _ = try timestamp(json, "at")
+    }
+
+    /// Reads an `invoice` line (members already checked) into its entry.
+    static func invoice(_ envelope: Envelope) throws(Failure) -> InvoiceAuditEntry {
+        let json = AuditJSON.object(envelope.members)
+        let eventText = try string(json, "event")
+        guard let event = InvoiceAuditEntry.Event(rawValue: eventText) else {
+            throw .malformedField("event must be finalized or void, found \"\(eventText)\"")
+        }
+        func money(_ key: String) throws(Failure) -> Money {
+            let text = try string(json, key)
+            guard let value = Money(decimal: text), value.description == text else {
+                throw .malformedField("\(key) must be a canonical decimal string, found \"\(text)\"")
+            }
+            return value
+        }
+        func optionalString(_ key: String) throws(Failure) -> String? {
+            switch json[key] {
+            case .null?: return nil
+            case .string(let text)?: return text
+            default: throw .malformedField("\(key) must be a string or null")
+            }
+        }
+        let contentHash = try string(json, "content_hash")
+        guard isHashHex(contentHash) else { throw .malformedField("content_hash must be 64 lowercase hex digits") }
+        let file = try optionalString("usage_audit_file")
+        let hash = try optionalString("usage_audit_hash")
+        var usage: AuditPosition?
+        switch (file, json["usage_audit_seq"], hash) {
+        case (nil, .null?, nil): usage = nil
+        case (let file?, let seq?, let hash?):
+            guard let value = seq.unsignedValue, isHashHex(hash) else {
+                throw .malformedField("usage_audit_seq must be an unsigned integer and usage_audit_hash 64 hex digits")
+            }
+            usage = AuditPosition(file: file, seq: Int64(value), hash: hash)
+        default:
+            throw .malformedField("usage_audit_file, usage_audit_seq and usage_audit_hash are all null or all set")
+        }
+        return InvoiceAuditEntry(
+            event: event, invoiceID: try string(json, "invoice_id"), number: try string(json, "number"),
+            subject: try string(json, "subject"), period: try string(json, "period"),
+            currency: try string(json, "currency"), total: try money("total"), totalExact: try money("total_exact"),
+            contentHash: contentHash, usageAudit: usage, reason: try optionalString("reason"),
+            at: try timestamp(json, "at"))
     }
 
     /// Reads an `open` line: its own file name and the previous file's (`nil` for the first).

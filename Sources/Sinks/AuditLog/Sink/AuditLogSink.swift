@@ -28,6 +28,8 @@ public actor AuditLogSink: FactSink {
     private var highWater: UInt64 = 0
     /// Set when a failed write could not be rolled back: the sink must be reopened.
     private var broken: String?
+    /// One invoicing append (`withLock`) at a time within this process.
+    nonisolated let invoiceLock = AsyncLock()
     /// Reused for every batch, so its buffer is allocated once.
     private var scratch = CanonicalJSONWriter(capacity: 1 << 20)
 
@@ -184,14 +186,7 @@ public actor AuditLogSink: FactSink {
         writer.removeAll()
         defer { swap(&writer, &scratch) }
         var next = chain
-        var newFile: AuditFileName?
-        let today = AuditFileName.day(of: now)
-        if current.map({ $0.size >= options.rotateBytes || $0.name.day != today }) ?? true {
-            let name = AuditFileName(firstSeq: next.seq + 1, day: today)
-            AuditLineEncoder.appendOpen(
-                file: name.text, previousFile: current?.name.text, createdAt: now, chain: &next, to: &writer)
-            newFile = name
-        }
+        let newFile = openLineIfRotating(at: now, chain: &next, to: &writer)
         do {
             var units = MetricUnitCache()
             for fact in batch.facts {
@@ -208,6 +203,50 @@ public actor AuditLogSink: FactSink {
         }
         chain = next
         highWater = batch.sequence
+    }
+
+    /// The `open` line of a new file when the current one is full or of another
+    /// UTC day (or there is none yet): appended to `writer`, the new file's name returned.
+    private func openLineIfRotating(
+        at now: Timestamp, chain next: inout AuditChain, to writer: inout CanonicalJSONWriter
+    ) -> AuditFileName? {
+        let today = AuditFileName.day(of: now)
+        guard current.map({ $0.size >= options.rotateBytes || $0.name.day != today }) ?? true else { return nil }
+        let name = AuditFileName(firstSeq: next.seq + 1, day: today)
+        AuditLineEncoder.appendOpen(
+            file: name.text, previousFile: current?.name.text, createdAt: now, chain: &next, to: &writer)
+        return name
+    }
+
+    /// Takes the chain's end from the files again (another process may have
+    /// appended) and cuts a torn last line, for an invoicing trail.
+    func reopenForInvoices() throws {
+        try cutUncommittedTail(
+            pipeline: Self.invoicingPipeline, lastCommitted: .max,
+            reason: "incomplete tail of the invoicing trail removed before an append")
+    }
+
+    /// Appends one `invoice` line per entry in one write; the position of each.
+    func appendInvoiceLines(_ entries: [InvoiceAuditEntry]) throws -> [AuditPosition] {
+        if let broken { throw PluginError(.permanent, component: component, broken) }
+        var writer = CanonicalJSONWriter()
+        var next = chain
+        let newFile = openLineIfRotating(at: clock.now(), chain: &next, to: &writer)
+        guard let file = newFile?.text ?? current?.name.text else {
+            throw PluginError(.permanent, component: component, "no audit file to append to")
+        }
+        var positions: [AuditPosition] = []
+        for entry in entries {
+            AuditLineEncoder.appendInvoice(entry, chain: &next, to: &writer)
+            positions.append(AuditPosition(file: file, seq: Int64(next.seq), hash: next.lastHashText))
+        }
+        do {
+            try writer.withUnsafeBytes { bytes throws(AuditIOError) in try append(bytes, newFile: newFile) }
+        } catch {
+            throw PluginError(.retryable, component: component, "invoice lines: \(error)")
+        }
+        chain = next
+        return positions
     }
 
     public func close() async throws {

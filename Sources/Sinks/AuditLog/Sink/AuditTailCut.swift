@@ -77,6 +77,10 @@ struct AuditTailCut {
                     }
                     plan.keep(index, line, envelope)
                     return plan
+                case "invoice":
+                    // Invoice lines are committed when written (no batch follows them).
+                    plan.keep(index, line, envelope)
+                    return plan
                 case "open":
                     plan.remove(envelope.seq, batch: nil)
                 default:

@@ -8,6 +8,7 @@ struct AuditChainScanner {
     struct Scanned {
         var envelope: AuditLineSchema.Envelope
         var usage: AuditUsageRecord?
+        var invoice: InvoiceAuditEntry? = nil
     }
 
     private let paths: [String]
@@ -21,6 +22,7 @@ struct AuditChainScanner {
     private(set) var lineCount = 0
     private(set) var usageLines = 0
     private(set) var cutLines = 0
+    private(set) var invoiceLines = 0
     /// Lines the fast path accepted (the rest took the slow path).
     private(set) var fastLines = 0
     /// Every `fact_id` of the chain's usage lines so far: a fact is billed once,
@@ -31,6 +33,9 @@ struct AuditChainScanner {
     private(set) var chain: AuditChain?
 
     var files: [String] { paths }
+
+    /// The path of the file the last line came from.
+    var currentFile: String { paths[max(0, min(fileIndex, paths.count - 1))] }
 
     /// Whether `advance()` may take `AuditFastUsageCheck` for usage lines (tests turn it off
     /// to compare both paths).
@@ -192,6 +197,7 @@ struct AuditChainScanner {
         }
 
         var usage: AuditUsageRecord?
+        var invoice: InvoiceAuditEntry?
         switch envelope.kind {
         case "open":
             guard firstInFile else { throw .malformedField("an open line may only be the first line of a file") }
@@ -216,6 +222,10 @@ struct AuditChainScanner {
             guard factIDs.insert(record.fact.id).inserted else { throw .duplicateFactID(record.fact.id.uuidString) }
             usage = record
             usageLines += 1
+        case "invoice":
+            guard !firstInFile else { throw .fileMismatch("the first line of a file must be an open line") }
+            invoice = try AuditLineSchema.invoice(envelope)
+            invoiceLines += 1
         default:
             guard !firstInFile else { throw .fileMismatch("the first line of a file must be an open line") }
             try AuditLineSchema.checkCut(envelope)
@@ -223,6 +233,6 @@ struct AuditChainScanner {
         }
         chain = AuditChain(seq: envelope.seq, lastHash: stored)
         lineCount += 1
-        return Scanned(envelope: envelope, usage: usage)
+        return Scanned(envelope: envelope, usage: usage, invoice: invoice)
     }
 }

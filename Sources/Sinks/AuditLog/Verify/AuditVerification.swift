@@ -16,10 +16,12 @@ public struct AuditVerification: Hashable, Sendable {
     public var lastHash: String
     public var usageLines: Int
     public var cutLines: Int
+    /// `invoice` lines (finalizations and voids), in an invoicing audit trail.
+    public var invoiceLines: Int
 
     public init(
         lineCount: Int, files: [String], firstSeq: UInt64, anchorHash: String, lastSeq: UInt64, lastHash: String,
-        usageLines: Int, cutLines: Int
+        usageLines: Int, cutLines: Int, invoiceLines: Int = 0
     ) {
         self.lineCount = lineCount
         self.files = files
@@ -29,6 +31,7 @@ public struct AuditVerification: Hashable, Sendable {
         self.lastHash = lastHash
         self.usageLines = usageLines
         self.cutLines = cutLines
+        self.invoiceLines = invoiceLines
     }
 }
 

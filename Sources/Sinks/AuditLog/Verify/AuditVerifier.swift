@@ -18,6 +18,7 @@ public enum AuditVerifier {
         return AuditVerification(
             lineCount: scanner.lineCount, files: scanner.files, firstSeq: scanner.firstSeq,
             anchorHash: String(decoding: scanner.anchorHash, as: UTF8.self), lastSeq: chain.seq,
-            lastHash: chain.lastHashText, usageLines: scanner.usageLines, cutLines: scanner.cutLines)
+            lastHash: chain.lastHashText, usageLines: scanner.usageLines, cutLines: scanner.cutLines,
+            invoiceLines: scanner.invoiceLines)
     }
 }

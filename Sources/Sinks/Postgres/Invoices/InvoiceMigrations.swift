@@ -116,4 +116,32 @@ enum InvoiceMigrations {
                 FOR EACH ROW EXECUTE FUNCTION {schema}.invoice_lines_guard()
             """,
         ])
+
+    /// Migration 5: which finalizations and voids are in the invoicing audit
+    /// trail. A row is inserted, without a position, in the transaction that
+    /// finalizes or voids; the position is filled once the line is appended. A
+    /// crash between the two leaves a row without one, and the next invoice
+    /// command appends what is missing (after checking the trail), so every
+    /// event is in the trail exactly once.
+    static let auditEvents = Migration(
+        version: 5, name: "invoice audit events",
+        statements: [
+            """
+            CREATE TABLE {schema}.invoice_audit_events (
+                invoice_id text NOT NULL REFERENCES {schema}.invoices (invoice_id),
+                event text NOT NULL CHECK (event IN ('finalized', 'void')),
+                at_ns bigint NOT NULL,
+                audit_file text,
+                audit_seq bigint,
+                audit_hash text,
+                recorded_at timestamptz,
+                PRIMARY KEY (invoice_id, event),
+                CHECK ((audit_seq IS NULL) = (audit_hash IS NULL))
+            )
+            """,
+            """
+            CREATE INDEX invoice_audit_events_pending ON {schema}.invoice_audit_events (at_ns)
+                WHERE audit_seq IS NULL
+            """,
+        ])
 }

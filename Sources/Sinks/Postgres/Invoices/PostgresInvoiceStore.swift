@@ -25,6 +25,7 @@ public struct PostgresInvoiceStore: InvoiceStore {
     var lines: String { schema.table("invoice_lines") }
     var counters: String { schema.table("invoice_number_counters") }
     var spans: String { schema.table("activity_spans") }
+    var auditEvents: String { schema.table("invoice_audit_events") }
 
     static func text(_ time: Timestamp) -> String { time.rfc3339(fractionalDigits: .nanoseconds) }
 

@@ -158,9 +158,11 @@ extension PostgresInvoiceStore {
     }
 
     public func finalize(
-        id: String, prefix: String, at: Timestamp, completeness: Completeness, forcedReason: String?
+        id: String, prefix: String, at: Timestamp, completeness: Completeness, forcedReason: String?,
+        usageAudit: AuditPosition?
     ) async throws -> Invoice {
         let table = invoices
+        let events = auditEvents
         let counters = self.counters
         let logger = database.logger
         return try await mapped("finalizing invoice \(id)") {
@@ -193,6 +195,7 @@ extension PostgresInvoiceStore {
                 invoice.finalizedAt = at
                 invoice.completeness = completeness
                 invoice.forcedReason = forcedReason
+                invoice.audit = usageAudit
                 let content = String(decoding: InvoiceJSON.encode(invoice), as: UTF8.self)
                 try await connection.query(
                     """
@@ -202,6 +205,11 @@ extension PostgresInvoiceStore {
                         content = \(content), content_hash = \(InvoiceJSON.contentHash(invoice)), updated_at = now()
                     WHERE invoice_id = \(id)
                     """, logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: events) (invoice_id, event, at_ns)
+                    VALUES (\(id), 'finalized', \(at.nanosecondsSinceEpoch))
+                    """, logger: logger)
                 return invoice
             }
         }
@@ -209,6 +217,7 @@ extension PostgresInvoiceStore {
 
     public func void(id: String, reason: String, at: Timestamp) async throws -> Invoice {
         let table = invoices
+        let events = auditEvents
         let logger = database.logger
         return try await mapped("voiding invoice \(id)") {
             try await database.withTransaction(component: Self.component) { connection in
@@ -233,7 +242,61 @@ extension PostgresInvoiceStore {
                         content_hash = \(InvoiceJSON.contentHash(invoice)), updated_at = now()
                     WHERE invoice_id = \(id)
                     """, logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: events) (invoice_id, event, at_ns)
+                    VALUES (\(id), 'void', \(at.nanosecondsSinceEpoch))
+                    """, logger: logger)
                 return invoice
+            }
+        }
+    }
+
+    public func unauditedEvents() async throws -> [PendingAuditEvent] {
+        let table = auditEvents
+        let logger = database.logger
+        return try await mapped("reading invoice events not yet in the audit trail") {
+            try await database.withConnection(component: Self.component) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT invoice_id, event FROM \(unescaped: table) WHERE audit_seq IS NULL
+                    ORDER BY at_ns, invoice_id, event
+                    """, logger: logger)
+                var out: [PendingAuditEvent] = []
+                for try await (id, event) in rows.decode((String, String).self) {
+                    guard let kind = InvoiceAuditEntry.Event(rawValue: event) else { continue }
+                    out.append(PendingAuditEvent(invoiceID: id, event: kind))
+                }
+                return out
+            }
+        }
+    }
+
+    public func lastRecordedAuditSeq() async throws -> Int64? {
+        let table = auditEvents
+        let logger = database.logger
+        return try await mapped("reading the last recorded audit position") {
+            try await database.withConnection(component: Self.component) { connection in
+                let rows = try await connection.query(
+                    "SELECT max(audit_seq) FROM \(unescaped: table)", logger: logger)
+                var out: Int64?
+                for try await value in rows.decode(Int64?.self) { out = value }
+                return out
+            }
+        }
+    }
+
+    public func recordAudit(_ event: PendingAuditEvent, at position: AuditPosition) async throws {
+        let table = auditEvents
+        let logger = database.logger
+        try await mapped("recording the audit position of \(event.invoiceID)") {
+            try await database.withConnection(component: Self.component) { connection in
+                try await connection.query(
+                    """
+                    UPDATE \(unescaped: table) SET audit_file = \(position.file), audit_seq = \(position.seq),
+                        audit_hash = \(position.hash), recorded_at = now()
+                    WHERE invoice_id = \(event.invoiceID) AND event = \(event.event.rawValue)
+                    """, logger: logger)
             }
         }
     }

@@ -33,6 +33,7 @@ extension String {
 public enum LedgerMigrations {
     public static let all: [Migration] = [
         initial, totalsKeyedBySubject, totalsKeyCoversUsage, InvoiceMigrations.invoices,
+        InvoiceMigrations.auditEvents,
     ]
 
     /// The newest version; a database at a lower one is behind.

@@ -1,10 +1,13 @@
 /// A first-come first-served lock for async code: at most one collection of a
-/// source runs at a time, whether the schedule or a `collect` job started it.
-actor AsyncLock {
+/// source runs at a time, whether the schedule or a `collect` job started it;
+/// one invoice append to an audit trail at a time within a process.
+public actor AsyncLock {
+    public init() {}
+
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+    public func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
         await acquire()
         do {
             let result = try await body()
