@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Host
 import TestKit
 import Testing
 
@@ -139,6 +140,48 @@ struct InvoiceRouteTests {
                 let list = try await d.request("GET", "/v1/billing/invoices", token: Self.ops)
                 #expect(list.status == 404)
                 #expect((list.json["error"] as? [String: Any])?["code"] as? String == "no_invoices", "\(list.body)")
+            }
+        }
+    }
+
+    @Test("service.invoicing runs the month that ended and, with finalize: auto, finalizes once the gate passes")
+    func schedule() async throws {
+        let priceBook = try String(contentsOfFile: Repository.path("examples/pricebook.yaml"), encoding: .utf8)
+        // The schedule runs every minute; its period is the month before the current one.
+        let now = SystemClock().now()
+        let (year, month, _) = Timestamp.civilFromDays(now.nanosecondsSinceEpoch / 86_400_000_000_000)
+        let previous = month == 1 ? (year - 1, Int64(12)) : (year, month - 1)
+        let label = String(format: "%04d-%02d", previous.0, previous.1)
+        let thisMonth = String(format: "%04d-%02d", year, month)
+        let config =
+            Self.config
+                + """
+
+                  invoicing: { schedule: "* * * * *", finalize: auto, retry: 2s }
+                """
+        try await UsageTests.withLedger("invoice_schedule") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": Self.ops, "FINANCE_TOKEN": Self.finance]
+            try await DaemonHarness.run(
+                config: config, files: ["pricebook.yaml": priceBook], environment: environment
+            ) { d in
+                let body =
+                    Self.snapshot(at: "\(label)-10T12:00:00Z", down: 2_000_000_000) + "\n"
+                    + Self.snapshot(at: "\(thisMonth)-01T00:00:00Z", down: 2_000_000_000) + "\n"
+                let pushed = try await d.request(
+                    "POST", "/v1/ingest/snapshots", token: Self.ops, body: body,
+                    headers: [("Content-Type", "application/x-ndjson")])
+                #expect(pushed.status == 200, "\(pushed.body)")
+                var finalized: [[String: Any]] = []
+                for _ in 0..<80 where finalized.isEmpty {
+                    try await Task.sleep(for: .seconds(1))
+                    let list = try await d.request(
+                        "GET", "/v1/billing/invoices?status=finalized&period=\(label)", token: Self.ops)
+                    finalized = list.json["invoices"] as? [[String: Any]] ?? []
+                }
+                #expect(finalized.count == 1, "no invoice was finalized by the schedule within 80 s")
+                #expect(finalized.first?["subject"] as? String == "acct-1")
+                #expect(finalized.first?["number"] as? String == "INV-\(year)-000001")
+                #expect(finalized.first?["forced_reason"] is NSNull)
             }
         }
     }

@@ -64,17 +64,17 @@ public struct InvoicingSection: Sendable {
             }
         }
         if let id = map.string("audit_sink") {
-            if let owner = sinkOwner[id] {
+            if built[id] == nil {
+                map.problem("audit_sink", "unknown sink \"\(id)\"")
+            } else if !(built[id] is any InvoiceAuditLog) {
+                map.problem("audit_sink", "sink \"\(id)\" cannot record invoices (a jsonl_audit sink can)")
+            } else if let owner = sinkOwner[id] {
                 map.problem(
                     "audit_sink",
                     "sink \"\(id)\" is written by pipeline \"\(owner)\"; invoice lines need a jsonl_audit sink "
                         + "of their own that no pipeline writes")
-            } else if let log = built[id] as? any InvoiceAuditLog {
-                section.auditLog = log
-            } else if built[id] != nil {
-                map.problem("audit_sink", "sink \"\(id)\" cannot record invoices (a jsonl_audit sink can)")
             } else {
-                map.problem("audit_sink", "unknown sink \"\(id)\"")
+                section.auditLog = built[id] as? any InvoiceAuditLog
             }
         }
         let trails = sinks.filter { sinkOwner[$0.id] != nil && $0.sink is any AuditTrail }

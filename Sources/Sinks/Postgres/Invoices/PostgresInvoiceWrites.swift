@@ -26,10 +26,12 @@ extension PostgresInvoiceStore {
                     if !got { throw InvoiceError.locked(period: period.description) }
                 }
                 var existing: [String: (status: String, hash: String)] = [:]
+                // Only the invoices being saved: a one-subject run (each finalization) reads one row.
+                let ids = drafts.map(\.id)
                 let rows = try await connection.query(
                     """
                     SELECT invoice_id, status, content_hash FROM \(unescaped: invoices)
-                    WHERE period_start = \(Self.text(period.start))::timestamptz
+                    WHERE invoice_id = ANY(\(ids)::text[])
                     """, logger: logger)
                 for try await (id, status, hash) in rows.decode((String, String, String).self) {
                     existing[id] = (status, hash)
