@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "BillingBench",
             dependencies: [
-                "Core", "WireFormats", "Rating", "FileReplay", "Generator", "AuditLog", "PostgresSink", "Host",
+                "Core", "WireFormats", "Rating", "Invoicing", "FileReplay", "Generator", "AuditLog", "PostgresSink", "Host",
                 "FakeExporter", "ExporterPull", "Daemon", "YAMLConfig", "ConnectVMMetrics", asyncHTTPClient,
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), log,

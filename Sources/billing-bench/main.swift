@@ -2,9 +2,9 @@ import Foundation
 
 // billing-bench: throughput and memory figures next to baselines measured in the
 // same run. Run in release:
-// `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger|load|connect|records]`.
-// `ledger`, `load`, `connect` and `records` need DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
-// `load`, `connect` and `records` (the daemon on loopback against PostgreSQL) are not part of `all`.
+// `swift run -c release billing-bench [all|metering|replay|memory|rating|pull|ledger|load|connect|records|invoices]`.
+// `ledger`, `load`, `connect`, `records` and `invoices` need DATABASE_URL; `scripts/bench.sh` provides a throwaway server.
+// `load`, `connect`, `records` (the daemon on loopback against PostgreSQL) and `invoices` are not part of `all`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first ?? "all"
 /// `--name N` options (sizes), for quick smaller runs.
@@ -33,6 +33,11 @@ do {
         try await LedgerBench.run(
             writeFacts: size("write-facts", default: 1_000_000), ledgerFacts: size("ledger-facts", default: 10_000_000),
             queries: size("queries", default: 200))
+    }
+    if which == "invoices" {
+        try await InvoiceBench.run(
+            subjects: size("subjects", default: 100_000), facts: size("facts", default: 10_000_000),
+            priceBook: "examples/pricebook.yaml")
     }
     if which == "load" {
         var plan = LoadBench.Plan()

@@ -46,7 +46,12 @@ public enum InvoiceJSON {
 
     /// SHA-256 hex of the canonical bytes: what the audit chain records.
     public static func contentHash(_ invoice: Invoice) -> String {
-        ContentHash.sha256Hex(encode(invoice))
+        contentHash(of: encode(invoice))
+    }
+
+    /// The content hash of bytes `encode` wrote (so a writer encodes once).
+    public static func contentHash(of encoded: [UInt8]) -> String {
+        ContentHash.sha256Hex(encoded)
     }
 
     struct Document: Codable {

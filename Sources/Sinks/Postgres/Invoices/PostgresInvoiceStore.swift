@@ -51,44 +51,51 @@ public struct PostgresInvoiceStore: InvoiceStore {
         let logger = database.logger
         return try await mapped("reading the period's minute totals") {
             try await database.withConnection(component: Self.component) { connection in
-                // Dimensions per series: minute totals key series by id only.
-                var dimensions: [String: [Dimension]] = [:]
+                // Source and dimensions per series: minute totals key series by id only. One row per
+                // series (a series has one source and one set of dimensions), hashed rather than
+                // sorted; the dimensions are split into keys and values once per series.
+                var identity: [String: (source: String, dimensions: [Dimension])] = [:]
                 let from = Self.text(period.start)
                 let to = Self.text(period.end)
                 let seriesRows = try await connection.query(
                     """
-                    SELECT DISTINCT ON (series_id) series_id::text,
-                        ARRAY(SELECT key FROM jsonb_each_text(dimensions) ORDER BY key),
-                        ARRAY(SELECT value FROM jsonb_each_text(dimensions) ORDER BY key)
-                    FROM \(unescaped: facts)
-                    WHERE minute >= \(from)::timestamptz AND minute < \(to)::timestamptz
-                        AND (\(subject)::text IS NULL OR subject = \(subject))
+                    SELECT d.series_id::text, d.source,
+                        ARRAY(SELECT key FROM jsonb_each_text(d.dimensions) ORDER BY key),
+                        ARRAY(SELECT value FROM jsonb_each_text(d.dimensions) ORDER BY key)
+                    FROM (SELECT DISTINCT series_id, source, dimensions FROM \(unescaped: facts)
+                        WHERE minute >= \(from)::timestamptz AND minute < \(to)::timestamptz
+                            AND (\(subject)::text IS NULL OR subject = \(subject))) AS d
                     """, logger: logger)
-                for try await (id, keys, values) in seriesRows.decode((String, [String], [String]).self) {
-                    dimensions[id] = zip(keys, values).map { Dimension($0, $1) }
+                for try await (id, source, keys, values) in seriesRows.decode((String, String, [String], [String]).self)
+                {
+                    identity[id] = (source, zip(keys, values).map { Dimension($0, $1) })
                 }
                 var out: [SeriesPeriodTotal] = []
                 for (start, end) in bounds {
+                    // Only columns of the totals key: an index-only scan, like a bare period aggregate.
                     let rows = try await connection.query(
                         """
-                        SELECT series_id::text, source, subject, metric, sum(quantity)::text,
+                        SELECT series_id::text, subject, metric, sum(quantity)::text,
                             extract(epoch FROM min(minute))::bigint, extract(epoch FROM max(minute))::bigint
                         FROM \(unescaped: totals)
                         WHERE minute >= \(Self.text(start))::timestamptz AND minute < \(Self.text(end))::timestamptz
                             AND (\(subject)::text IS NULL OR subject = \(subject))
-                        GROUP BY series_id, source, subject, metric
+                        GROUP BY series_id, subject, metric
                         """, logger: logger)
-                    for try await (id, source, subjectName, metric, quantity, first, last) in rows.decode(
-                        (String, String, String, String, String, Int64, Int64).self)
+                    for try await (id, subjectName, metric, quantity, first, last) in rows.decode(
+                        (String, String, String, String, Int64, Int64).self)
                     {
                         guard let amount = UInt128(quantity) else {
                             throw InvoiceError.storage("minute totals of series \(id): quantity \(quantity)")
                         }
+                        guard let series = identity[id] else {
+                            throw InvoiceError.storage("minute totals of series \(id) have no fact in \(period)")
+                        }
                         out.append(
                             SeriesPeriodTotal(
                                 series: SeriesKey(
-                                    source: source, subject: subjectName, metric: metric,
-                                    dimensions: dimensions[id] ?? []),
+                                    source: series.source, subject: subjectName, metric: metric,
+                                    dimensions: series.dimensions),
                                 firstMinute: Timestamp(secondsSinceEpoch: first),
                                 lastMinute: Timestamp(secondsSinceEpoch: last), quantity: amount))
                     }

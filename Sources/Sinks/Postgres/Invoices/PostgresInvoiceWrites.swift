@@ -37,73 +37,103 @@ extension PostgresInvoiceStore {
                     existing[id] = (status, hash)
                 }
                 var result = RunResult()
+                var inserts: [EncodedDraft] = []
+                var replacements: [EncodedDraft] = []
                 for draft in drafts {
                     var draft = draft
                     draft.status = .draft
                     let bytes = InvoiceJSON.encode(draft)
-                    let hash = InvoiceJSON.contentHash(draft)
+                    let encoded = EncodedDraft(
+                        invoice: draft, content: String(decoding: bytes, as: UTF8.self),
+                        hash: InvoiceJSON.contentHash(of: bytes))
                     if let current = existing[draft.id] {
                         if current.status != InvoiceStatus.draft.rawValue {
                             result.record(draft.id, .closed)
-                        } else if current.hash == hash {
+                        } else if current.hash == encoded.hash {
                             result.record(draft.id, .unchanged)
                         } else {
-                            try await replaceDraft(draft, content: bytes, hash: hash, on: connection)
+                            replacements.append(encoded)
                             result.record(draft.id, .updated)
                         }
                     } else {
-                        try await insertDraft(draft, content: bytes, hash: hash, on: connection)
+                        inserts.append(encoded)
                         result.record(draft.id, .created)
                     }
                 }
+                for chunk in Self.chunks(replacements) { try await replaceDrafts(chunk, on: connection) }
+                for chunk in Self.chunks(inserts) { try await insertDrafts(chunk, on: connection) }
                 return result
             }
         }
     }
 
-    func insertDraft(_ draft: Invoice, content: [UInt8], hash: String, on connection: PostgresConnection)
-        async throws
-    {
-        let text = String(decoding: content, as: UTF8.self)
+    /// A draft with its canonical content and that content's hash.
+    struct EncodedDraft {
+        var invoice: Invoice
+        var content: String
+        var hash: String
+    }
+
+    /// Drafts per statement: one round trip for thousands of invoices, within the bind limit.
+    static func chunks(_ drafts: [EncodedDraft], size: Int = 2_000) -> [ArraySlice<EncodedDraft>] {
+        stride(from: 0, to: drafts.count, by: size).map { drafts[$0..<min($0 + size, drafts.count)] }
+    }
+
+    func insertDrafts(_ drafts: ArraySlice<EncodedDraft>, on connection: PostgresConnection) async throws {
+        let ids = drafts.map(\.invoice.id)
+        let subjects = drafts.map(\.invoice.subject)
+        let starts = drafts.map { Self.text($0.invoice.periodStart) }
+        let ends = drafts.map { Self.text($0.invoice.periodEnd) }
+        let currencies = drafts.map(\.invoice.currency.code)
+        let totals = drafts.map(\.invoice.total.description)
+        let exact = drafts.map(\.invoice.totalExact.description)
+        let contents = drafts.map(\.content)
+        let hashes = drafts.map(\.hash)
         try await connection.query(
             """
             INSERT INTO \(unescaped: invoices) (invoice_id, subject, period_start, period_end, currency, status,
                 total, total_exact, content, content_hash)
-            VALUES (\(draft.id), \(draft.subject), \(Self.text(draft.periodStart))::timestamptz,
-                \(Self.text(draft.periodEnd))::timestamptz, \(draft.currency.code), 'draft',
-                \(draft.total.description)::numeric, \(draft.totalExact.description)::numeric, \(text), \(hash))
+            SELECT i, s, ps::timestamptz, pe::timestamptz, c, 'draft', t::numeric, e::numeric, b, h
+            FROM unnest(\(ids)::text[], \(subjects)::text[], \(starts)::text[], \(ends)::text[], \(currencies)::text[],
+                \(totals)::text[], \(exact)::text[], \(contents)::text[], \(hashes)::text[])
+                AS d(i, s, ps, pe, c, t, e, b, h)
             """, logger: database.logger)
-        try await insertLines(draft, on: connection)
+        try await insertLines(drafts.map(\.invoice), on: connection)
     }
 
-    func replaceDraft(_ draft: Invoice, content: [UInt8], hash: String, on connection: PostgresConnection)
-        async throws
-    {
-        let text = String(decoding: content, as: UTF8.self)
+    func replaceDrafts(_ drafts: ArraySlice<EncodedDraft>, on connection: PostgresConnection) async throws {
+        let ids = drafts.map(\.invoice.id)
         try await connection.query(
-            "DELETE FROM \(unescaped: lines) WHERE invoice_id = \(draft.id)", logger: database.logger)
+            "DELETE FROM \(unescaped: lines) WHERE invoice_id = ANY(\(ids)::text[])", logger: database.logger)
+        let totals = drafts.map(\.invoice.total.description)
+        let exact = drafts.map(\.invoice.totalExact.description)
+        let contents = drafts.map(\.content)
+        let hashes = drafts.map(\.hash)
         try await connection.query(
             """
-            UPDATE \(unescaped: invoices) SET total = \(draft.total.description)::numeric,
-                total_exact = \(draft.totalExact.description)::numeric, content = \(text), content_hash = \(hash),
-                updated_at = now()
-            WHERE invoice_id = \(draft.id) AND status = 'draft'
+            UPDATE \(unescaped: invoices) AS v SET total = d.t::numeric, total_exact = d.e::numeric, content = d.b,
+                content_hash = d.h, updated_at = now()
+            FROM unnest(\(ids)::text[], \(totals)::text[], \(exact)::text[], \(contents)::text[], \(hashes)::text[])
+                AS d(i, t, e, b, h)
+            WHERE v.invoice_id = d.i AND v.status = 'draft'
             """, logger: database.logger)
-        try await insertLines(draft, on: connection)
+        try await insertLines(drafts.map(\.invoice), on: connection)
     }
 
-    func insertLines(_ invoice: Invoice, on connection: PostgresConnection) async throws {
-        guard !invoice.lines.isEmpty else { return }
-        let positions = invoice.lines.indices.map { Int32($0) }
-        let ids = invoice.lines.map { _ in invoice.id }
-        let kinds = invoice.lines.map(\.kind.rawValue)
-        let metrics = invoice.lines.map(\.metric)
-        let descriptions = invoice.lines.map(\.description)
-        let quantities = invoice.lines.map { $0.quantity.isEmpty ? "NaN" : $0.quantity }
-        let units = invoice.lines.map(\.unit)
-        let amounts = invoice.lines.map(\.amount.description)
-        let rounded = invoice.lines.map(\.amountRounded.description)
-        let refers = invoice.lines.map { $0.refersTo ?? "" }
+    func insertLines(_ invoices: [Invoice], on connection: PostgresConnection) async throws {
+        let all = invoices.flatMap { invoice in invoice.lines.indices.map { (invoice.id, Int32($0), invoice.lines[$0]) }
+        }
+        guard !all.isEmpty else { return }
+        let ids = all.map(\.0)
+        let positions = all.map(\.1)
+        let kinds = all.map(\.2.kind.rawValue)
+        let metrics = all.map(\.2.metric)
+        let descriptions = all.map(\.2.description)
+        let quantities = all.map { $0.2.quantity.isEmpty ? "NaN" : $0.2.quantity }
+        let units = all.map(\.2.unit)
+        let amounts = all.map(\.2.amount.description)
+        let rounded = all.map(\.2.amountRounded.description)
+        let refers = all.map { $0.2.refersTo ?? "" }
         try await connection.query(
             """
             INSERT INTO \(unescaped: lines) (invoice_id, position, kind, metric, description, quantity, unit, amount,
