@@ -23,7 +23,9 @@ enum InvoiceBench {
         }
         let url = try DatabaseURL(parsing: text)
         let catalog = try PriceCatalog.decode(YAMLDocument.load(path: priceBook), file: priceBook)
-        try await LedgerBench.withSchema(url, prefix: "bench_invoices") { database in
+        // A period run over the whole ledger is one long transaction: the sink's
+        // `query_timeout` must allow it (the default 30 s does not at 10M facts here).
+        try await LedgerBench.withSchema(url, prefix: "bench_invoices", queryTimeout: .seconds(900)) { database in
             let fillSeconds = try await fill(database, subjects: subjects, facts: facts)
             Bench.row(
                 "invoices: ledger filled", "\(facts) facts", "",
@@ -88,7 +90,7 @@ enum InvoiceBench {
                 FROM generate_series(0, \(subjects - 1)) AS sub, unnest(ARRAY[\(list)]) AS met,
                     generate_series(0, \(minutesPerSeries - 1)) AS m,
                     LATERAL (SELECT timestamptz '2026-11-01 00:00:00+00' + (m * \(step)) * interval '1 minute' AS t,
-                        (hashint4(sub * 100003 + m) & 1073741823)::numeric AS q) v
+                        (hashint8(sub::bigint * 100003 + m) & 1073741823)::numeric AS q) v
                 """)
             try await LedgerBench.execute(
                 database,

@@ -224,12 +224,14 @@ enum LedgerBench {
 
     /// Runs `body` with a pool whose schema is a fresh, migrated one, dropped afterwards.
     static func withSchema(
-        _ url: DatabaseURL, prefix: String, _ body: (LedgerDatabase) async throws -> Void
+        _ url: DatabaseURL, prefix: String, queryTimeout: Duration = .seconds(30),
+        _ body: (LedgerDatabase) async throws -> Void
     ) async throws {
         let name = prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         guard let schema = LedgerSchema(name) else { throw BenchError(message: "bad schema name \(name)") }
         let database = LedgerDatabase(
-            url: url, options: PostgresConnectionOptions(poolSize: 4), schema: schema, logger: logger)
+            url: url, options: PostgresConnectionOptions(poolSize: 4, queryTimeout: queryTimeout), schema: schema,
+            logger: logger)
         do {
             _ = try await Migrator(database: database, schema: schema).migrate(
                 now: Timestamp(secondsSinceEpoch: 1_794_700_800))
