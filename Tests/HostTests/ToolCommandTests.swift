@@ -94,7 +94,7 @@ import Testing
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stdout.hasPrefix("ok: AuditVerification(lineCount: "), "\(verify.stdout)")
         #expect(verify.stdout.contains("firstSeq: 1, anchorHash: \"\(String(repeating: "0", count: 64))\""))
-        #expect(verify.stdout.contains("usageLines: \(usage.count), cutLines: 0)\n"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("usageLines: \(usage.count), cutLines: 0, invoiceLines: 0)\n"), "\(verify.stdout)")
 
         let missing = try BillingServiceProcess.run(["audit", "verify", dir.file("no-such-audit")])
         #expect(missing.status == 1)

@@ -143,5 +143,7 @@ enum InvoiceMigrations {
             CREATE INDEX invoice_audit_events_pending ON {schema}.invoice_audit_events (at_ns)
                 WHERE audit_seq IS NULL
             """,
+            // `max(audit_seq)` (the last recorded line) is read before every append.
+            "CREATE INDEX invoice_audit_events_seq ON {schema}.invoice_audit_events (audit_seq)",
         ])
 }
