@@ -222,9 +222,7 @@ public struct ConfigLoader: Sendable {
             invoicing = InvoicingSection.decode(
                 section, sinks: sinks, sinkOwner: sinkOwner, context: context, errors: &otherErrors)
         } else {
-            invoicing.usageTrail =
-                sinks.filter { sinkOwner[$0.id] != nil }.compactMap { $0.sink as? any AuditTrail }
-                .onlyElement
+            invoicing.usageTrail = InvoicingSection.onlyUsageTrail(sinks: sinks, sinkOwner: sinkOwner)
         }
         if service?.invoicing != nil,
             pricing == nil || !sinks.contains(where: { $0.sink is any InvoiceStoreProvider }),
@@ -257,9 +255,4 @@ public struct ConfigLoader: Sendable {
     static func list(_ names: [String]) -> String {
         names.isEmpty ? "none" : names.joined(separator: ", ")
     }
-}
-
-extension Array {
-    /// The element of a one-element array, else nil.
-    var onlyElement: Element? { count == 1 ? first : nil }
 }

@@ -77,20 +77,35 @@ public struct InvoicingSection: Sendable {
                 section.auditLog = built[id] as? any InvoiceAuditLog
             }
         }
-        let trails = sinks.filter { sinkOwner[$0.id] != nil && $0.sink is any AuditTrail }
         if let id = map.string("usage_audit_sink") {
-            if let trail = trails.first(where: { $0.id == id })?.sink as? any AuditTrail {
+            let trails = usageTrails(sinks: sinks, sinkOwner: sinkOwner)
+            if let trail = trails.first(where: { $0.auditTrailID == id }) {
                 section.usageTrail = trail
             } else {
                 map.problem(
                     "usage_audit_sink",
                     "\"\(id)\" is not a jsonl_audit sink a pipeline writes (those: "
-                        + "\(ConfigLoader.list(trails.map(\.id))))")
+                        + "\(ConfigLoader.list(trails.map(\.auditTrailID))))")
             }
-        } else if trails.count == 1 {
-            section.usageTrail = trails.first?.sink as? any AuditTrail
+        } else {
+            section.usageTrail = onlyUsageTrail(sinks: sinks, sinkOwner: sinkOwner)
         }
         map.finish()
         return section
+    }
+
+    /// The audit trails pipelines write, in declaration order.
+    static func usageTrails(sinks: [(id: String, sink: any FactSink, type: String)], sinkOwner: [String: String])
+        -> [any AuditTrail]
+    {
+        sinks.filter { sinkOwner[$0.id] != nil }.compactMap { $0.sink as? any AuditTrail }
+    }
+
+    /// The usage trail when no `usage_audit_sink` names one: the only trail a pipeline writes, if there is one.
+    static func onlyUsageTrail(sinks: [(id: String, sink: any FactSink, type: String)], sinkOwner: [String: String])
+        -> (any AuditTrail)?
+    {
+        let trails = usageTrails(sinks: sinks, sinkOwner: sinkOwner)
+        return trails.count == 1 ? trails.first : nil
     }
 }

@@ -20,7 +20,7 @@ extension AuditLogFactory: AuditTrailReading {
         while let line = try scanner.next() {
             if let usage = line.usage { facts.append(usage.fact) }
             if let seq, line.envelope.seq >= UInt64(max(0, seq)) {
-                let file = scanner.currentFile.split(separator: "/").last.map(String.init) ?? scanner.currentFile
+                let file = scanner.currentFileName
                 return (facts, AuditPosition(file: file, seq: Int64(line.envelope.seq), hash: line.envelope.hash))
             }
         }

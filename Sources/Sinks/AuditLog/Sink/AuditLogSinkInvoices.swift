@@ -57,7 +57,7 @@ extension AuditLogSink: InvoiceAuditLog {
             var out: [(entry: InvoiceAuditEntry, position: AuditPosition)] = []
             while let line = try scanner.next() {
                 guard let entry = line.invoice else { continue }
-                let file = scanner.currentFile.split(separator: "/").last.map(String.init) ?? scanner.currentFile
+                let file = scanner.currentFileName
                 out.append(
                     (entry, AuditPosition(file: file, seq: Int64(line.envelope.seq), hash: line.envelope.hash)))
             }

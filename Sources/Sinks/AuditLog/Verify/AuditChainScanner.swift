@@ -34,8 +34,8 @@ struct AuditChainScanner {
 
     var files: [String] { paths }
 
-    /// The path of the file the last line came from.
-    var currentFile: String { paths[max(0, min(fileIndex, paths.count - 1))] }
+    /// The name (without its directory) of the file the last line came from.
+    var currentFileName: String { Self.baseName(paths[max(0, min(fileIndex, paths.count - 1))]) }
 
     /// Whether `advance()` may take `AuditFastUsageCheck` for usage lines (tests turn it off
     /// to compare both paths).

@@ -228,13 +228,14 @@ extension PostgresInvoiceStore {
                 invoice.completeness = completeness
                 invoice.forcedReason = forcedReason
                 invoice.audit = usageAudit
-                let content = String(decoding: InvoiceJSON.encode(invoice), as: UTF8.self)
+                let encoded = InvoiceJSON.encode(invoice)
+                let content = String(decoding: encoded, as: UTF8.self)
                 try await connection.query(
                     """
                     UPDATE \(unescaped: table) SET status = 'finalized', number = \(number),
                         number_prefix = \(prefix), number_value = \(value),
                         finalized_at_ns = \(at.nanosecondsSinceEpoch), forced_reason = \(forcedReason),
-                        content = \(content), content_hash = \(InvoiceJSON.contentHash(invoice)), updated_at = now()
+                        content = \(content), content_hash = \(InvoiceJSON.contentHash(of: encoded)), updated_at = now()
                     WHERE invoice_id = \(id)
                     """, logger: logger)
                 try await connection.query(
@@ -266,12 +267,13 @@ extension PostgresInvoiceStore {
                 invoice.status = .void
                 invoice.voidedAt = at
                 invoice.voidReason = reason
-                let content = String(decoding: InvoiceJSON.encode(invoice), as: UTF8.self)
+                let encoded = InvoiceJSON.encode(invoice)
+                let content = String(decoding: encoded, as: UTF8.self)
                 try await connection.query(
                     """
                     UPDATE \(unescaped: table) SET status = 'void', voided_at_ns = \(at.nanosecondsSinceEpoch),
                         void_reason = \(reason), content = \(content),
-                        content_hash = \(InvoiceJSON.contentHash(invoice)), updated_at = now()
+                        content_hash = \(InvoiceJSON.contentHash(of: encoded)), updated_at = now()
                     WHERE invoice_id = \(id)
                     """, logger: logger)
                 try await connection.query(
