@@ -88,6 +88,63 @@ struct UsageRecordsPushTests {
         }
     }
 
+    @Test(
+        "request_id outlives the daemon: after a restart a known key with another record is 409, the same record answers the same, nothing is written twice"
+    )
+    func idempotentAcrossRestart() async throws {
+        try await UsageTests.withLedger("usage_records_keys") { database in
+            let environment = ["LEDGER_URL": database.url, "OPS_TOKEN": Self.ops, "PUSH_TOKEN": Self.pusher]
+            let many = "[" + Self.record("7", request: "req-2") + "," + Self.record("8", request: "req-3") + "]"
+            let (first, firstMany) = try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                let one = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1000", request: "req-1"))
+                #expect(one.status == 200, "\(one.body)")
+                let body = try await d.request("POST", "/api/v1/usage/records", token: Self.pusher, body: many)
+                #expect(body.status == 200, "\(body.body)")
+                return (one.body, body.body)
+            }
+            let keys = try await TestDatabase.rows(
+                database.url, "SELECT request_id FROM billing.push_request_keys ORDER BY request_id")
+            #expect(keys == ["req-1", "req-2", "req-3"])
+            // A new process: nothing of the first one's memory is left.
+            try await DaemonHarness.run(config: Self.config, environment: environment) { d in
+                let other = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1001", request: "req-1"))
+                #expect(other.status == 409, "\(other.body)")
+                #expect(other.json["request_id"] as? String == "req-1")
+                let original = other.json["original_digest"] as? String
+                #expect(original?.count == 64)
+                #expect(original != other.json["digest"] as? String)
+                // Another user under the same key would be a new series (and a new fact) without the check.
+                let elsewhere = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher,
+                    body: Self.record("1000", request: "req-1", user: "user-9"))
+                #expect(elsewhere.status == 409, "\(elsewhere.body)")
+                let same = try await d.request(
+                    "POST", "/api/v1/usage/record", token: Self.pusher, body: Self.record("1000", request: "req-1"))
+                #expect(same.status == 200)
+                #expect(same.body == first)
+                let sameMany = try await d.request("POST", "/api/v1/usage/records", token: Self.pusher, body: many)
+                #expect(sameMany.status == 200)
+                #expect(sameMany.body == firstMany)
+                // One changed record refuses the whole body, its new record too.
+                let mixed =
+                    "[" + Self.record("5", request: "req-4") + "," + Self.record("9", request: "req-3") + "]"
+                let refused = try await d.request("POST", "/api/v1/usage/records", token: Self.pusher, body: mixed)
+                #expect(refused.status == 409, "\(refused.body)")
+                #expect(refused.json["request_id"] as? String == "req-3")
+            }
+            let sums = try await TestDatabase.rows(
+                database.url,
+                "SELECT subject || '=' || sum(quantity)::text || '/' || count(*)::text FROM billing.usage_facts GROUP BY subject ORDER BY subject"
+            )
+            #expect(sums == ["user-1=1015/3"])
+            let after = try await TestDatabase.rows(
+                database.url, "SELECT count(*)::text FROM billing.push_request_keys")
+            #expect(after == ["3"])
+        }
+    }
+
     @Test("records: all or nothing; a non-whole amount, an unmapped service_type and a wrong scope write nothing")
     func allOrNothing() async throws {
         try await UsageTests.withLedger("usage_records_bad") { database in

@@ -2,16 +2,23 @@
 /// it got, so a retry with the same record answers the same and one with a
 /// different record is a 409 naming both digests.
 ///
-/// Why it can live in memory: the facts themselves are keyed by `request_id`
-/// (a keyed delta's fact id is its series and its key, not its time), so a
-/// retry after a restart writes nothing even when this map is gone and answers
-/// the same (the answer is a function of the record). What a restart loses is
-/// only the 409 for a different record under a known key. Bounded: the oldest
-/// keys are forgotten first.
+/// The recent keys of this process, in memory and bounded (the oldest are
+/// forgotten first). The durable record is the pipeline's state store: each
+/// batch carries its keys (`ObservationBatch.requestKeys`) and the PostgreSQL
+/// store commits them with the batch, so a key this map does not hold (after a
+/// restart, or sent to another replica) is looked up there
+/// (`PushContext.committedRequests`). With a store that keeps no keys (the
+/// file store) this map is all there is, and a restart forgets the 409.
 public actor RequestDigests {
     public struct Entry: Sendable, Hashable {
         public var digest: String
-        public var answer: [UInt8]
+        /// The answer sent; nil for a key read back from the state store (the
+        /// answer is a function of the records, so it is made again).
+        public var answer: [UInt8]?
+        public init(digest: String, answer: [UInt8]?) {
+            self.digest = digest
+            self.answer = answer
+        }
     }
 
     private var entries: [String: Entry] = [:]

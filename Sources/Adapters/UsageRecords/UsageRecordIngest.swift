@@ -51,7 +51,18 @@ extension UsageRecordsSource {
         }
         // request_id: a key seen before with another record, or twice in this body with two, is a conflict.
         var keyed = accepted.enumerated().compactMap { offset, item in item.record.requestID.map { ($0, offset) } }
-        let known = await requests.lookup(keyed.map(\.0))
+        var known = await requests.lookup(keyed.map(\.0))
+        let unseen = Array(Set(keyed.map(\.0).filter { known[$0] == nil }))
+        if !unseen.isEmpty {
+            do {
+                for (key, digest) in try await context.committedRequests(unseen) {
+                    known[key] = .init(digest: digest, answer: nil)
+                }
+            } catch {
+                return JSONAnswer.detail(
+                    503, error.message, headers: [.init(name: "Retry-After", value: String(error.retryAfterSeconds))])
+            }
+        }
         var inBody: [String: String] = [:]
         var repeated: Set<Int> = []
         var replays = 0
@@ -79,13 +90,16 @@ extension UsageRecordsSource {
             replays = keyed.filter { known[$0.0] != nil }.count
         }
         if !many, replays == 1, let key = accepted.first?.record.requestID, let original = known[key] {
-            return .json(200, original.answer)
+            return .json(200, original.answer ?? Self.summary(accepted[0]).bytes)
         }
-        // A body all of whose records were answered together before is that answer again.
-        if many, !accepted.isEmpty, replays == accepted.count, let original = known[keyed[0].0],
-            Set(keyed.compactMap { known[$0.0]?.answer }).count == 1
-        {
-            return .json(200, original.answer)
+        // A body all of whose records were committed before is answered again
+        // (the answer they got together, or the same answer made again).
+        if many, !accepted.isEmpty, replays == accepted.count {
+            let answers = Set(keyed.map { known[$0.0]?.answer })
+            if answers.count == 1, let only = answers.first, let original = only {
+                return .json(200, original)
+            }
+            return .json(200, Self.answer(many: accepted))
         }
         let answer: JSONAnswer
         if accepted.isEmpty {
@@ -107,20 +121,19 @@ extension UsageRecordsSource {
             }
             return JSONAnswer.detail(500, error.message)
         }
-        let bytes: [UInt8]
-        if many {
-            bytes =
-                JSONAnswer.object([
-                    ("success", .bool(true)), ("accepted", .integer(Int64(accepted.count))),
-                    ("records", .array(accepted.map(Self.summary))),
-                ]).bytes
-        } else {
-            bytes = Self.summary(accepted[0]).bytes
-        }
+        let bytes = many ? Self.answer(many: accepted) : Self.summary(accepted[0]).bytes
         for (key, offset) in keyed {
             await requests.remember(key, .init(digest: accepted[offset].digest, answer: bytes))
         }
         return .json(200, bytes)
+    }
+
+    /// The answer for a body of records.
+    static func answer(many accepted: [Accepted]) -> [UInt8] {
+        JSONAnswer.object([
+            ("success", .bool(true)), ("accepted", .integer(Int64(accepted.count))),
+            ("records", .array(accepted.map(Self.summary))),
+        ]).bytes
     }
 
     /// The answer for one record: deterministic, so a replay answers the same.
@@ -215,8 +228,12 @@ extension UsageRecordsSource {
         if let previous = try? cursor?.decode(as: UsageRecordsCursor.self), previous.latest > latest {
             latest = previous.latest
         }
-        return ObservationBatch(
+        var batch = ObservationBatch(
             observations: observations, cursor: try SourceCursor(encoding: UsageRecordsCursor(latest: latest)),
             position: "usage records push of \(accepted.count)", samples: accepted.count)
+        batch.requestKeys = accepted.compactMap { item in
+            item.record.requestID.map { RequestKey(key: $0, digest: item.digest) }
+        }
+        return batch
     }
 }

@@ -20,6 +20,9 @@ public struct ObservationBatch: Sendable {
     /// account on one snapshot is one sample and two observations: uplink and
     /// downlink). Job results report samples, so no host compares type names.
     public var samples: Int
+    /// The idempotency keys this batch answers for, committed with its state
+    /// by a store that keeps them (`PipelineStateStore.keepsRequestKeys`).
+    public var requestKeys: [RequestKey] = []
 
     /// `samples` nil: one sample per observation.
     public init(

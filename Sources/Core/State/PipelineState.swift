@@ -75,16 +75,19 @@ public struct StateCommit: Hashable, Sendable {
     public var sourceState: SourceState
     /// Baselines this batch changed (only these are written).
     public var baselines: [SeriesDigest: Baseline]
+    /// Idempotency keys the batch answers for (`ObservationBatch.requestKeys`).
+    public var requestKeys: [RequestKey]
 
     public init(
         pipeline: String, sequence: UInt64, source: String, sourceState: SourceState,
-        baselines: [SeriesDigest: Baseline]
+        baselines: [SeriesDigest: Baseline], requestKeys: [RequestKey] = []
     ) {
         self.pipeline = pipeline
         self.sequence = sequence
         self.source = source
         self.sourceState = sourceState
         self.baselines = baselines
+        self.requestKeys = requestKeys
     }
 }
 
@@ -103,10 +106,20 @@ public protocol PipelineStateStore: Sendable {
     /// batch while the last one is written must pause to offer a state that is
     /// exactly the committed one, so it asks before it pauses.
     func wantsCheckpoint(pipeline: String) async -> Bool
+    /// Whether `commit` keeps a commit's `requestKeys` for `requestDigests`.
+    var keepsRequestKeys: Bool { get }
+    /// The digests committed for those of `keys` that `source` of `pipeline`
+    /// committed before (empty when the store keeps no keys).
+    func requestDigests(pipeline: String, source: String, keys: [String]) async throws -> [String: String]
 }
 
 extension PipelineStateStore {
     /// Default: nothing to compact.
     public func checkpoint(pipeline: String, state: PipelineState) async throws {}
     public func wantsCheckpoint(pipeline: String) async -> Bool { false }
+    /// Default: keys are not kept (the source remembers them in memory only).
+    public var keepsRequestKeys: Bool { false }
+    public func requestDigests(pipeline: String, source: String, keys: [String]) async throws -> [String: String] {
+        [:]
+    }
 }

@@ -43,6 +43,19 @@ struct DaemonPushContext: PushContext {
 
     func commits() -> AsyncStream<CommittedBatch> { engine.commits() }
 
+    var keepsRequestKeys: Bool { engine.keepsRequestKeys }
+
+    func committedRequests(_ keys: [String]) async throws(PushSubmitFailure) -> [String: String] {
+        guard engine.keepsRequestKeys, !keys.isEmpty else { return [:] }
+        do {
+            return try await engine.committedRequestDigests(of: source.id, keys: keys)
+        } catch {
+            throw PushSubmitFailure(
+                isRetryable: Self.isRetryable(error), message: "reading committed request ids: \(error)",
+                retryAfterSeconds: Self.retryAfterSeconds)
+        }
+    }
+
     static func isRetryable(_ error: any Error) -> Bool { WorkRefusal.isTransient(error) }
 
     /// Push ingest in the daemon's terms: the whole body is read first (413

@@ -96,7 +96,7 @@ public struct BatchCommitter: Sendable {
         let sequence = state.lastCommittedSequence + 1
         let commit = StateCommit(
             pipeline: pipeline.id, sequence: sequence, source: source, sourceState: sourceState,
-            baselines: metered.changedBaselines)
+            baselines: metered.changedBaselines, requestKeys: batch.requestKeys)
         let factBatch = FactBatch(
             pipeline: pipeline.id, sequence: sequence, source: source, facts: facts, stateCommit: commit)
         // The baselines are already advanced; this sets the cursor and the sequence.

@@ -221,6 +221,14 @@ public final class PipelineEngine: Service, Sendable {
         board.withLock { $0.sources[source]?.cursor }
     }
 
+    /// Whether the state store commits a batch's `requestKeys`.
+    public var keepsRequestKeys: Bool { committer.store.keepsRequestKeys }
+
+    /// The digests committed for those of `keys` that `source` sent before (by any process).
+    public func committedRequestDigests(of source: String, keys: [String]) async throws -> [String: String] {
+        try await committer.store.requestDigests(pipeline: id, source: source, keys: keys)
+    }
+
     // MARK: Serving (the daemon)
 
     /// Runs as a daemon service: stands by for the pipeline's lock, loads the

@@ -121,9 +121,11 @@ final class SubmitGroup: Sendable {
         var observations: [Observation] = []
         observations.reserveCapacity(batches.reduce(0) { $0 + $1.observations.count })
         for batch in batches { observations.append(contentsOf: batch.observations) }
-        return ObservationBatch(
+        var merged = ObservationBatch(
             observations: observations, cursor: last.cursor,
             position: "\(batches.count) pushes committed together (\(first.position) … \(last.position))",
             quarantined: batches.reduce(0) { $0 + $1.quarantined }, samples: batches.reduce(0) { $0 + $1.samples })
+        merged.requestKeys = batches.flatMap(\.requestKeys)
+        return merged
     }
 }

@@ -276,6 +276,11 @@ public protocol PushContext: Sendable {
     var pricing: (any UsagePricing)? { get }
     /// Where activity spans are kept, when a sink keeps them (VM start and stop notices).
     var activity: (any ActivityRecording)? { get }
+    /// Whether the pipeline's state store commits a batch's `requestKeys`.
+    var keepsRequestKeys: Bool { get }
+    /// The digests the pipeline committed for those of `keys` this source
+    /// sent before (`ObservationBatch.requestKeys`), from any process.
+    func committedRequests(_ keys: [String]) async throws(PushSubmitFailure) -> [String: String]
     /// Every batch the source's pipeline commits from now on, until the caller stops iterating.
     func commits() -> AsyncStream<CommittedBatch>
     /// The daemon's own push answer: reads the body with the route's limit,
@@ -292,6 +297,9 @@ extension PushContext {
     public var pricing: (any UsagePricing)? { nil }
     /// No span store: the default of contexts that record no activity.
     public var activity: (any ActivityRecording)? { nil }
+    /// No key store: the default of contexts whose pipeline keeps no request keys.
+    public var keepsRequestKeys: Bool { false }
+    public func committedRequests(_ keys: [String]) async throws(PushSubmitFailure) -> [String: String] { [:] }
 }
 
 /// A batch a pipeline committed, as live readers see it.

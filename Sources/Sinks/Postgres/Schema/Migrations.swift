@@ -33,7 +33,7 @@ extension String {
 public enum LedgerMigrations {
     public static let all: [Migration] = [
         initial, totalsKeyedBySubject, totalsKeyCoversUsage, InvoiceMigrations.invoices,
-        InvoiceMigrations.auditEvents,
+        InvoiceMigrations.auditEvents, requestKeys,
     ]
 
     /// The newest version; a database at a lower one is behind.
@@ -160,5 +160,26 @@ public enum LedgerMigrations {
             ALTER TABLE {schema}.minute_totals SET (
                 autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_vacuum_scale_factor = 0.02)
             """,
+        ])
+
+    /// Push idempotency keys (`request_id`) with the digest of the body first
+    /// sent under each, committed with the batch's state so a restarted daemon
+    /// or another replica answers a different body under a known key 409.
+    /// Kept as long as the ledger: one row per keyed record, smaller than the
+    /// fact it guards.
+    static let requestKeys = Migration(
+        version: 6, name: "push request keys",
+        statements: [
+            """
+            CREATE TABLE {schema}.push_request_keys (
+                pipeline text COLLATE "C" NOT NULL,
+                source text COLLATE "C" NOT NULL,
+                request_id text COLLATE "C" NOT NULL,
+                digest text NOT NULL,
+                sequence bigint NOT NULL,
+                committed_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (pipeline, source, request_id)
+            )
+            """
         ])
 }

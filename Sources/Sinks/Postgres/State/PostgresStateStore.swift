@@ -47,6 +47,21 @@ public final class PostgresStateStore: PipelineStateStore {
         }
     }
 
+    public var keepsRequestKeys: Bool { true }
+
+    public func requestDigests(pipeline: String, source: String, keys: [String]) async throws -> [String: String] {
+        guard !keys.isEmpty else { return [:] }
+        let writer = self.writer
+        do {
+            return try await database.withConnection(component: component) { connection in
+                try await writer.requestDigests(pipeline: pipeline, source: source, keys: keys, on: connection)
+            }
+        } catch {
+            throw PostgresErrorMapping.pluginError(
+                error, component: component, doing: "reading request ids of \(pipeline)/\(source)")
+        }
+    }
+
     public func recordStatus(pipeline: String, source: String, state: SourceState) async throws {
         let writer = self.writer
         do {

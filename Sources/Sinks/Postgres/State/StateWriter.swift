@@ -30,7 +30,37 @@ struct StateWriter {
             pipeline: commit.pipeline, source: commit.source, state: commit.sourceState, moveCursor: true,
             on: connection)
         try await upsertBaselines(pipeline: commit.pipeline, commit.baselines, on: connection)
+        try await insertRequestKeys(commit, on: connection)
         return true
+    }
+
+    /// Records the commit's idempotency keys; a key committed before keeps its
+    /// first digest (the source answered a different one 409 before submitting).
+    func insertRequestKeys(_ commit: StateCommit, on connection: PostgresConnection) async throws {
+        guard !commit.requestKeys.isEmpty else { return }
+        let keys = commit.requestKeys.map(\.key)
+        let digests = commit.requestKeys.map(\.digest)
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema.requestKeys) (pipeline, source, request_id, digest, sequence)
+            SELECT \(commit.pipeline), \(commit.source), k, d, \(Int64(commit.sequence))
+            FROM unnest(\(keys)::text[], \(digests)::text[]) AS u(k, d)
+            ON CONFLICT (pipeline, source, request_id) DO NOTHING
+            """, logger: logger)
+    }
+
+    /// The committed digests of those of `keys` that `source` of `pipeline` sent.
+    func requestDigests(
+        pipeline: String, source: String, keys: [String], on connection: PostgresConnection
+    ) async throws -> [String: String] {
+        let rows = try await connection.query(
+            """
+            SELECT request_id, digest FROM \(unescaped: schema.requestKeys)
+            WHERE pipeline = \(pipeline) AND source = \(source) AND request_id = ANY(\(keys)::text[])
+            """, logger: logger)
+        var out: [String: String] = [:]
+        for try await (key, digest) in rows.decode((String, String).self) { out[key] = digest }
+        return out
     }
 
     /// Writes a source's row. With `moveCursor` false only the status columns
