@@ -122,11 +122,28 @@ struct InvoiceRouteTests {
                 #expect(noReason.status == 400)
                 let voided = try await d.request(
                     "POST", "/v1/admin/invoices/\(id)/void", token: Self.finance,
-                    body: #"{"reason":"issued to the wrong entity"}"#, headers: [("Content-Type", "application/json")])
+                    body: #"{"reason":"issued to the wrong entity","replace":true}"#,
+                    headers: [("Content-Type", "application/json")])
                 #expect(voided.status == 200, "\(voided.body)")
                 #expect(voided.json["status"] as? String == "void")
                 #expect(voided.json["number"] as? String == "INV-2026-000001")
                 #expect(voided.json["void_reason"] as? String == "issued to the wrong entity")
+                // The replacement: a draft of its own that names the voided number, finalized with the next one.
+                let replacement = voided.json["replacement"] as? [String: Any] ?? [:]
+                #expect(replacement["status"] as? String == "draft", "\(voided.body)")
+                #expect(replacement["replaces"] as? String == "INV-2026-000001")
+                #expect(replacement["total"] as? String == voided.json["total"] as? String)
+                let replacementID = try #require(replacement["id"] as? String)
+                #expect(replacementID != id)
+                let reissued = try await d.request(
+                    "POST", "/v1/admin/invoices/\(replacementID)/finalize", token: Self.finance)
+                #expect(reissued.status == 200, "\(reissued.body)")
+                #expect(reissued.json["number"] as? String == "INV-2026-000002")
+                #expect(reissued.json["replaces"] as? String == "INV-2026-000001")
+                let twice = try await d.request(
+                    "POST", "/v1/admin/invoices/\(id)/void", token: Self.finance,
+                    body: #"{"reason":"again","replace":true}"#, headers: [("Content-Type", "application/json")])
+                #expect(twice.status == 409)
             }
         }
     }

@@ -185,6 +185,81 @@ import YAMLConfig
         }
     }
 
+    @Test func voidWithReplaceDraftsAReplacementThatRunsRecomputeAndFinalizeWithTheNextNumber() async throws {
+        try await TestLedger.with { db in
+            try await write(db, subject: 1, gigabytes: 2, sequence: 1)
+            try await write(db, subject: 2, gigabytes: 1, sequence: 2, part: 7)
+            try await settle(db)
+            let settings = try Self.settings()
+            let store = try store(db)
+            let run = InvoiceRun(store: store, settings: settings)
+            let lifecycle = InvoiceLifecycle(store: store, settings: settings)
+            _ = try await run.run(period: Self.november)
+            let id = InvoiceID.make(subject: "acct-1", period: Self.november, currency: "USD")
+            let other = InvoiceID.make(subject: "acct-2", period: Self.november, currency: "USD")
+            let first = try await lifecycle.finalize(id: id, force: false, reason: nil, now: Self.later)
+            _ = try await lifecycle.finalize(id: other, force: false, reason: nil, now: Self.later)
+
+            // Usage that arrived after finalization: the replacement includes it.
+            try await write(db, subject: 1, gigabytes: 3, sequence: 3, part: 1)
+            let (voided, replacement) = try await lifecycle.voidAndReplace(
+                id: id, reason: "usage was missing", now: Self.later)
+            #expect(voided.status == .void)
+            #expect(voided.number == first.number)
+            #expect(replacement.id == InvoiceID.replacement(of: id))
+            #expect(replacement.id != id)
+            #expect(replacement.replaces == first.number)
+            #expect(replacement.total == Money(units: 5))
+            let stored = try #require(try await store.invoice(id: replacement.id))
+            #expect(stored.status == .draft)
+            #expect(stored.replaces == first.number)
+            #expect(try await store.invoice(id: id)?.status == .void)
+
+            // A run writes the subject's draft to the replacement, never a second invoice.
+            try await write(db, subject: 1, gigabytes: 1, sequence: 4, part: 2)
+            let rerun = try await run.run(period: Self.november)
+            #expect(rerun.updated == [replacement.id])
+            #expect(rerun.created.isEmpty)
+            #expect(Set(rerun.closed) == [other])
+            #expect(try await store.invoice(id: replacement.id)?.total == Money(units: 6))
+            #expect(try await store.invoice(id: replacement.id)?.replaces == first.number)
+            #expect(try await store.invoices(InvoiceFilter(period: Self.november, subject: "acct-1")).count == 2)
+
+            // Voided twice: refused (it is void), and nothing else changes.
+            await #expect(throws: InvoiceError.notVoidable(id: id, status: .void)) {
+                try await lifecycle.voidAndReplace(id: id, reason: "again", now: Self.later)
+            }
+            try await settle(db)
+            let done = try await lifecycle.finalize(id: replacement.id, force: false, reason: nil, now: Self.later)
+            #expect(done.number == "INV-2026-000003")
+            #expect(done.replaces == first.number)
+            // Late usage after the replacement is finalized is adjusted against it, not the voided one.
+            try await write(db, subject: 1, gigabytes: 2, sequence: 5, part: 3)
+            try await write(db, subject: 1, gigabytes: 1, sequence: 6, start: Self.december.start)
+            _ = try await run.run(period: Self.december)
+            let next = try #require(
+                try await store.invoice(id: InvoiceID.make(subject: "acct-1", period: Self.december, currency: "USD")))
+            #expect(next.lines.last?.kind == .adjustment)
+            #expect(next.lines.last?.refersTo == done.number)
+            #expect(next.lines.last?.amountRounded == Money(units: 2))
+            // The database is the last guard: a second current invoice for the key is refused.
+            await #expect(throws: (any Error).self) {
+                try await db.execute(
+                    """
+                    INSERT INTO \(db.schema.name).invoices (invoice_id, subject, period_start, period_end, currency,
+                        status, total, total_exact, content, content_hash)
+                    SELECT 'inv_dup', subject, period_start, period_end, currency, 'draft', 0, 0, '{}', ''
+                    FROM \(db.schema.name).invoices WHERE invoice_id = '\(replacement.id)'
+                    """)
+            }
+            // Voiding the replacement without --replace leaves the subject with no invoice for November.
+            _ = try await lifecycle.void(id: replacement.id, reason: "not billable", now: Self.later)
+            let after = try await run.run(period: Self.november)
+            #expect(Set(after.closed) == [id, other])
+            #expect(after.created.isEmpty)
+        }
+    }
+
     @Test func lateUsageAfterFinalizationBecomesAnAdjustmentOnTheNextInvoice() async throws {
         try await TestLedger.with { db in
             try await write(db, subject: 1, gigabytes: 2, sequence: 1)

@@ -51,7 +51,7 @@ extension APIServer {
                     id: id, force: options.force, reason: options.reason, now: now)
             case .invoiceVoid:
                 let options = await Self.options(request, query: query)
-                answer = await handlers.void(id: id, reason: options.reason, now: now)
+                answer = await handlers.void(id: id, reason: options.reason, replace: options.replace, now: now)
             case .invoiceJob: answer = await handlers.runJob(period: query["period"], now: now)
             default: return JSONResponse.error(.notFound, code: "not_found", "no such route")
             }
@@ -62,17 +62,21 @@ extension APIServer {
         }
     }
 
-    /// `reason` and `force` of a finalize or void: from a JSON body
+    /// `reason`, `force` (finalize) and `replace` (void) from a JSON body
     /// (`{"reason": "...", "force": true}`) or the query.
-    static func options(_ request: Request, query: [String: String]) async -> (reason: String?, force: Bool) {
+    static func options(_ request: Request, query: [String: String]) async -> (
+        reason: String?, force: Bool, replace: Bool
+    ) {
         var reason = query["reason"]
         var force = query["force"] == "true"
+        var replace = query["replace"] == "true"
         if let buffer = try? await request.body.collect(upTo: 64 * 1024), buffer.readableBytes > 0,
             let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
         {
             if let text = object["reason"] as? String { reason = text }
             if let flag = object["force"] as? Bool { force = flag }
+            if let flag = object["replace"] as? Bool { replace = flag }
         }
-        return (reason, force)
+        return (reason, force, replace)
     }
 }

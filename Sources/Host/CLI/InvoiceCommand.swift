@@ -164,7 +164,7 @@ struct InvoiceFinalizeCommand: AsyncParsableCommand {
     }
 }
 
-/// `invoice void ID --reason TEXT`.
+/// `invoice void ID --reason TEXT [--replace]`.
 struct InvoiceVoidCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "void", abstract: "Void a finalized invoice: it keeps its number and content.")
@@ -177,11 +177,20 @@ struct InvoiceVoidCommand: AsyncParsableCommand {
     @Option(help: "Why it is voided (required, kept on the invoice).")
     var reason: String
 
+    @Flag(help: "Also draft its replacement from the ledger as it is now (it refers to the voided number).")
+    var replace = false
+
     func run() async throws {
         let output = try await options.with { store, settings in
-            let invoice = try await InvoiceLifecycle(store: store, settings: settings).void(
-                id: id, reason: reason, now: SystemClock().now())
-            return "voided \(invoice.id) (\(invoice.number ?? "?"))\n"
+            let lifecycle = InvoiceLifecycle(store: store, settings: settings)
+            let now = SystemClock().now()
+            guard replace else {
+                let invoice = try await lifecycle.void(id: id, reason: reason, now: now)
+                return "voided \(invoice.id) (\(invoice.number ?? "?"))\n"
+            }
+            let (voided, replacement) = try await lifecycle.voidAndReplace(id: id, reason: reason, now: now)
+            return "voided \(voided.id) (\(voided.number ?? "?")); replacement draft \(replacement.id) "
+                + "(total \(replacement.total) \(replacement.currency.code))\n"
         }
         print(output, terminator: "")
     }

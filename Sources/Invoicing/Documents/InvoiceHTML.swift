@@ -89,7 +89,8 @@ public enum InvoiceHTML {
             <div>Period: \(escape(invoice.periodStart.rfc3339(fractionalDigits: .none))) – \
             \(escape(invoice.periodEnd.rfc3339(fractionalDigits: .none)))</div>\
             <div>Issued: \(escape(invoice.finalizedAt?.rfc3339(fractionalDigits: .none) ?? "not yet"))</div>\
-            <div>Invoice id: \(escape(invoice.id))</div></div>
+            <div>Invoice id: \(escape(invoice.id))</div>\
+            \(invoice.replaces.map { "<div class=\"replaces\">Replaces invoice \(escape($0)) (void)</div>" } ?? "")</div>
             </div>
             \(voidNote)\(forcedNote)
             <table class="lines"><colgroup><col class="kind"><col><col class="qty"><col class="billed">\

@@ -57,7 +57,8 @@ public struct InvoiceHandlers: Sendable {
             case .badPeriod, .futurePeriod, .reasonRequired, .couponCurrency, .currencyMismatch:
                 return .error(400, error.description)
             case .unknownInvoice: return .error(404, error.description)
-            case .notFinalizable, .notVoidable, .incomplete, .locked: return .error(409, error.description)
+            case .notFinalizable, .notVoidable, .incomplete, .locked, .nothingToReplaceWith:
+                return .error(409, error.description)
             case .rating, .storage: return .error(500, error.description)
             }
         } catch {
@@ -128,13 +129,24 @@ public struct InvoiceHandlers: Sendable {
         }
     }
 
-    /// `POST /v1/admin/invoices/{id}/void` (`reason` required).
-    public func void(id: String, reason: String?, now: Timestamp) async -> InvoiceHTTPResponse {
+    /// `POST /v1/admin/invoices/{id}/void` (`reason` required; `replace` also
+    /// drafts the replacement, answered as `replacement` beside the voided invoice's fields).
+    public func void(id: String, reason: String?, replace: Bool = false, now: Timestamp) async -> InvoiceHTTPResponse {
         await answer {
             guard let reason, !reason.isEmpty else { throw InvoiceError.reasonRequired("void") }
-            let invoice = try await InvoiceLifecycle(store: store, settings: settings).void(
-                id: id, reason: reason, now: now)
-            return .json(200, String(decoding: InvoiceJSON.encode(invoice), as: UTF8.self) + "\n")
+            let lifecycle = InvoiceLifecycle(store: store, settings: settings)
+            guard replace else {
+                let invoice = try await lifecycle.void(id: id, reason: reason, now: now)
+                return .json(200, String(decoding: InvoiceJSON.encode(invoice), as: UTF8.self) + "\n")
+            }
+            let (voided, replacement) = try await lifecycle.voidAndReplace(id: id, reason: reason, now: now)
+            var body = InvoiceJSON.encode(voided)
+            // The voided invoice's object with one more key: `"replacement": {…}` before its closing brace.
+            if body.last == UInt8(ascii: "}") {
+                body.removeLast()
+                body += Array(#","replacement":"#.utf8) + InvoiceJSON.encode(replacement) + [UInt8(ascii: "}")]
+            }
+            return .json(200, String(decoding: body, as: UTF8.self) + "\n")
         }
     }
 

@@ -111,9 +111,32 @@ public struct InvoiceLifecycle: Sendable {
         try await recordAudit()
         guard let stored = try await store.invoice(id: id) else { throw InvoiceError.unknownInvoice(id) }
         guard stored.status == .finalized else { throw InvoiceError.notVoidable(id: id, status: stored.status) }
-        let invoice = try await store.void(id: id, reason: reason, at: now)
+        let invoice = try await store.void(id: id, reason: reason, at: now, replacement: nil)
         try await recordAudit(after: invoice)
         return invoice
+    }
+
+    /// Voids a finalized invoice and, in the same transaction, drafts its
+    /// replacement from the ledger as it is now (`replaces` = the voided
+    /// number; finalized like any draft, with a number of its own).
+    public func voidAndReplace(id: String, reason: String, now: Timestamp) async throws -> (
+        voided: Invoice, replacement: Invoice
+    ) {
+        guard !reason.isEmpty else { throw InvoiceError.reasonRequired("void") }
+        try await recordAudit()
+        guard let stored = try await store.invoice(id: id) else { throw InvoiceError.unknownInvoice(id) }
+        guard stored.status == .finalized else { throw InvoiceError.notVoidable(id: id, status: stored.status) }
+        let period = BillingPeriod(containing: stored.periodStart)
+        let drafts = try await InvoiceRun(store: store, settings: settings).compute(
+            period: period, subject: stored.subject)
+        guard var replacement = drafts.first(where: { $0.currency.code == stored.currency.code }) else {
+            throw InvoiceError.nothingToReplaceWith(id: id)
+        }
+        replacement.id = InvoiceID.replacement(of: id)
+        replacement.replaces = stored.number
+        let voided = try await store.void(id: id, reason: reason, at: now, replacement: replacement)
+        try await recordAudit(after: voided)
+        return (voided, replacement)
     }
 
     /// Appends the finalizations and voids not yet in the invoicing audit trail

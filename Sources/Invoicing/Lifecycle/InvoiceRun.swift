@@ -91,11 +91,14 @@ public struct InvoiceRun: Sendable {
         let recomputed = try InvoiceAssembler.assemble(
             period: previous, catalog: settings.catalog, usage: usage, spans: spans, customers: settings.customers,
             subject: subject)
+        // Recomputed invoices carry the first id of their subject, period and
+        // currency; a finalized replacement has its own, so they meet on that key.
         let byID = Dictionary(recomputed.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [InvoiceAdjustment] = []
         for invoice in finalized {
             guard let number = invoice.number else { continue }
-            let now = byID[invoice.id].map(Self.ownCharges) ?? (exact: .zero, rounded: .zero)
+            let key = InvoiceID.make(subject: invoice.subject, period: previous, currency: invoice.currency.code)
+            let now = byID[key].map(Self.ownCharges) ?? (exact: .zero, rounded: .zero)
             let then = Self.ownCharges(invoice)
             let exact = now.exact - then.exact
             let rounded = now.rounded - then.rounded

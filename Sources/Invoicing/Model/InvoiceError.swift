@@ -14,6 +14,8 @@ public enum InvoiceError: Error, Sendable, Hashable, CustomStringConvertible {
     case couponCurrency(subject: String, coupon: String, couponCurrency: String, invoice: String)
     case rating(String)
     case locked(period: String)
+    /// `void --replace` found nothing to bill the subject for in the invoice's period and currency.
+    case nothingToReplaceWith(id: String)
     case storage(String)
 
     public var description: String {
@@ -36,6 +38,9 @@ public enum InvoiceError: Error, Sendable, Hashable, CustomStringConvertible {
             return "customer \(subject): coupon \(coupon) is in \(couponCurrency) but the invoice is in \(invoice)"
         case .rating(let message): return "rating failed: \(message)"
         case .locked(let period): return "another invoice run holds period \(period); try again when it ends"
+        case .nothingToReplaceWith(let id):
+            return "invoice \(id) cannot be replaced: the ledger holds nothing to bill its subject for in its "
+                + "period and currency now (void it without --replace)"
         case .storage(let message): return message
         }
     }

@@ -150,7 +150,8 @@ public protocol InvoiceStore: Sendable {
 
     /// Writes the drafts of `period` under the period's run lock (waits for a
     /// run holding it; `wait: false` throws `InvoiceError.locked` instead).
-    /// A finalized or void invoice is left as it is.
+    /// A finalized or void invoice is left as it is; a draft whose invoice was
+    /// voided and replaced is written to the replacement.
     func saveDrafts(_ drafts: [Invoice], period: BillingPeriod, wait: Bool) async throws -> RunResult
 
     func invoice(id: String) async throws -> Invoice?
@@ -165,8 +166,11 @@ public protocol InvoiceStore: Sendable {
         usageAudit: AuditPosition?
     ) async throws -> Invoice
 
-    /// Voids a finalized invoice, keeping its number and lines.
-    func void(id: String, reason: String, at: Timestamp) async throws -> Invoice
+    /// Voids a finalized invoice, keeping its number and lines. With a
+    /// `replacement` (a draft whose id is `InvoiceID.replacement(of: id)`), the
+    /// same transaction writes it as the subject's current invoice of the
+    /// period, under the period's run lock; later runs recompute it.
+    func void(id: String, reason: String, at: Timestamp, replacement: Invoice?) async throws -> Invoice
 
     /// Finalizations and voids not yet recorded in the invoicing audit trail
     /// (each is registered in the transaction that makes it), oldest first.

@@ -146,4 +146,25 @@ enum InvoiceMigrations {
             // `max(audit_seq)` (the last recorded line) is read before every append.
             "CREATE INDEX invoice_audit_events_seq ON {schema}.invoice_audit_events (audit_seq)",
         ])
+
+    /// A voided invoice may be replaced by a new one for the same subject,
+    /// period and currency (`invoice void --replace`): one invoice per key that
+    /// is not void, the replacement naming the one it replaces, each voided
+    /// invoice replaced at most once.
+    static let replacements = Migration(
+        version: 7, name: "replacement invoices",
+        statements: [
+            "ALTER TABLE {schema}.invoices DROP CONSTRAINT invoices_subject_period_start_currency_key",
+            """
+            CREATE UNIQUE INDEX invoices_current ON {schema}.invoices (subject, period_start, currency)
+                WHERE status <> 'void'
+            """,
+            """
+            ALTER TABLE {schema}.invoices
+                ADD COLUMN root_id text,
+                ADD COLUMN replaces_id text UNIQUE REFERENCES {schema}.invoices (invoice_id),
+                ADD CHECK ((root_id IS NULL) = (replaces_id IS NULL))
+            """,
+            "CREATE INDEX invoices_root ON {schema}.invoices (root_id) WHERE root_id IS NOT NULL",
+        ])
 }

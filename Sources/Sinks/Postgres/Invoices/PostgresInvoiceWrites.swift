@@ -25,16 +25,21 @@ extension PostgresInvoiceStore {
                     for try await value in rows.decode(Bool.self) { got = value }
                     if !got { throw InvoiceError.locked(period: period.description) }
                 }
-                var existing: [String: (status: String, hash: String)] = [:]
-                // Only the invoices being saved: a one-subject run (each finalization) reads one row.
+                // Only the invoices being saved, and the replacements of voided
+                // ones: a one-subject run (each finalization) reads one row.
                 let ids = drafts.map(\.id)
                 let rows = try await connection.query(
                     """
-                    SELECT invoice_id, status, content_hash FROM \(unescaped: invoices)
-                    WHERE invoice_id = ANY(\(ids)::text[])
+                    SELECT i.invoice_id, i.root_id, i.status, i.content_hash, r.number
+                    FROM \(unescaped: invoices) i LEFT JOIN \(unescaped: invoices) r ON r.invoice_id = i.replaces_id
+                    WHERE i.invoice_id = ANY(\(ids)::text[]) OR i.root_id = ANY(\(ids)::text[])
                     """, logger: logger)
-                for try await (id, status, hash) in rows.decode((String, String, String).self) {
-                    existing[id] = (status, hash)
+                var chains: [String: [StoredDraftRow]] = [:]
+                for try await (id, root, status, hash, replaced) in rows.decode(
+                    (String, String?, String, String, String?).self)
+                {
+                    chains[root ?? id, default: []].append(
+                        StoredDraftRow(id: id, status: status, hash: hash, replaces: replaced))
                 }
                 var result = RunResult()
                 var inserts: [EncodedDraft] = []
@@ -42,11 +47,18 @@ extension PostgresInvoiceStore {
                 for draft in drafts {
                     var draft = draft
                     draft.status = .draft
+                    let chain = chains[draft.id] ?? []
+                    // The subject's current invoice: the one not void (a replacement, when the first was voided).
+                    let current = chain.first { $0.status != InvoiceStatus.void.rawValue }
+                    if let current {
+                        draft.id = current.id
+                        draft.replaces = current.replaces
+                    }
                     let bytes = InvoiceJSON.encode(draft)
                     let encoded = EncodedDraft(
                         invoice: draft, content: String(decoding: bytes, as: UTF8.self),
                         hash: InvoiceJSON.contentHash(of: bytes))
-                    if let current = existing[draft.id] {
+                    if let current {
                         if current.status != InvoiceStatus.draft.rawValue {
                             result.record(draft.id, .closed)
                         } else if current.hash == encoded.hash {
@@ -55,6 +67,9 @@ extension PostgresInvoiceStore {
                             replacements.append(encoded)
                             result.record(draft.id, .updated)
                         }
+                    } else if !chain.isEmpty {
+                        // Voided and not replaced: nothing is billed for this period any more.
+                        result.record(draft.id, .closed)
                     } else {
                         inserts.append(encoded)
                         result.record(draft.id, .created)
@@ -65,6 +80,15 @@ extension PostgresInvoiceStore {
                 return result
             }
         }
+    }
+
+    /// An invoice row a run may write a draft to.
+    struct StoredDraftRow {
+        var id: String
+        var status: String
+        var hash: String
+        /// The number of the voided invoice this one replaces.
+        var replaces: String?
     }
 
     /// A draft with its canonical content and that content's hash.
@@ -248,17 +272,26 @@ extension PostgresInvoiceStore {
         }
     }
 
-    public func void(id: String, reason: String, at: Timestamp) async throws -> Invoice {
+    public func void(id: String, reason: String, at: Timestamp, replacement: Invoice?) async throws -> Invoice {
         let table = invoices
         let events = auditEvents
         let logger = database.logger
         return try await mapped("voiding invoice \(id)") {
             try await database.withTransaction(component: Self.component) { connection in
+                if let replacement {
+                    // The replacement is the period's draft from now on: no run may write it meanwhile.
+                    let lockKey = runLockKey(BillingPeriod(containing: replacement.periodStart))
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))", logger: logger)
+                }
                 let rows = try await connection.query(
-                    "SELECT content FROM \(unescaped: table) WHERE invoice_id = \(id) FOR UPDATE", logger: logger)
+                    "SELECT content, root_id FROM \(unescaped: table) WHERE invoice_id = \(id) FOR UPDATE",
+                    logger: logger)
                 var stored: Invoice?
-                for try await content in rows.decode(String.self) {
+                var root = id
+                for try await (content, rootID) in rows.decode((String, String?).self) {
                     stored = try InvoiceJSON.decode(Array(content.utf8))
+                    root = rootID ?? id
                 }
                 guard var invoice = stored else { throw InvoiceError.unknownInvoice(id) }
                 guard invoice.status == .finalized else {
@@ -281,6 +314,20 @@ extension PostgresInvoiceStore {
                     INSERT INTO \(unescaped: events) (invoice_id, event, at_ns)
                     VALUES (\(id), 'void', \(at.nanosecondsSinceEpoch))
                     """, logger: logger)
+                if var replacement {
+                    replacement.status = .draft
+                    replacement.number = nil
+                    let bytes = InvoiceJSON.encode(replacement)
+                    let encoded = EncodedDraft(
+                        invoice: replacement, content: String(decoding: bytes, as: UTF8.self),
+                        hash: InvoiceJSON.contentHash(of: bytes))
+                    try await insertDrafts([encoded][...], on: connection)
+                    try await connection.query(
+                        """
+                        UPDATE \(unescaped: table) SET root_id = \(root), replaces_id = \(id)
+                        WHERE invoice_id = \(replacement.id)
+                        """, logger: logger)
+                }
                 return invoice
             }
         }

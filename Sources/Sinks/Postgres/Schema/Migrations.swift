@@ -33,7 +33,7 @@ extension String {
 public enum LedgerMigrations {
     public static let all: [Migration] = [
         initial, totalsKeyedBySubject, totalsKeyCoversUsage, InvoiceMigrations.invoices,
-        InvoiceMigrations.auditEvents, requestKeys,
+        InvoiceMigrations.auditEvents, requestKeys, InvoiceMigrations.replacements,
     ]
 
     /// The newest version; a database at a lower one is behind.
