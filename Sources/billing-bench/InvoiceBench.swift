@@ -72,7 +72,8 @@ enum InvoiceBench {
         }
     }
 
-    /// `facts` facts spread over November: `subjects` × 5 metrics series, minute totals rolled up as the sink keeps them.
+    /// `facts` facts spread over November: `subjects` × 5 metrics series, minute
+    /// totals rolled up and series labels listed as the sink keeps them.
     static func fill(_ database: LedgerDatabase, subjects: Int, facts: Int) async throws -> Double {
         let minutesPerSeries = max(1, facts / (subjects * metrics.count))
         let step = max(1, 43_200 / minutesPerSeries)
@@ -101,8 +102,17 @@ enum InvoiceBench {
                     count(*)
                 FROM \(s).usage_facts GROUP BY series_id, minute, currency
                 """)
+            // The labels the sink writes with each series' first facts.
+            try await LedgerBench.execute(
+                database,
+                """
+                INSERT INTO \(s).series (series_id, source, subject, metric, dimensions)
+                SELECT DISTINCT ON (series_id) series_id, source, subject, metric, dimensions
+                FROM \(s).usage_facts ORDER BY series_id
+                """)
             try await LedgerBench.execute(database, "VACUUM (ANALYZE) \(s).usage_facts")
             try await LedgerBench.execute(database, "VACUUM (ANALYZE) \(s).minute_totals")
+            try await LedgerBench.execute(database, "VACUUM (ANALYZE) \(s).series")
         }
         return seconds
     }

@@ -77,6 +77,51 @@ import Testing
         }
     }
 
+    @Test func assemblingSubjectRangesConcurrentlyGivesTheSameInvoicesInTheSameOrder() async throws {
+        let book = try catalog()
+        let directory = try customers(
+            """
+            customers:
+              acct-3:
+                name: Three
+                coupons:
+                  - { id: P, percent: "10", periods: forever }
+            """)
+        await propertyCheck(count: 50, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var rng = SplitMix64(seed: seed)
+            var parts: [SeriesPeriodTotal] = []
+            for _ in 0..<Int.random(in: 1...80, using: &rng) {
+                let subject = "acct-\(Int.random(in: 0...12, using: &rng))"
+                let first = Int64.random(in: 0..<(30 * 1440), using: &rng)
+                parts.append(
+                    usage(
+                        subject, Self.metrics[Int.random(in: 0...1, using: &rng)],
+                        UInt128(UInt64.random(in: 0...(1 << 40), using: &rng)), first: first, last: first))
+            }
+            // A subject with fees only, and one with an adjustment only.
+            let spans = [ActivitySpan(subject: "acct-fees", dimension: nil, start: novemberStart, stop: nil)]
+            let adjustments = [
+                InvoiceAdjustment(
+                    subject: "acct-late", refersTo: "INV-2026-000001", period: "2026-10",
+                    amount: Money(units: 3), amountRounded: Money(units: 3))
+            ]
+            do {
+                let serial = try InvoiceAssembler.assemble(
+                    period: november, catalog: book, usage: parts, spans: spans, customers: directory,
+                    adjustments: adjustments)
+                for count in 2...5 {
+                    let concurrent = try await InvoiceAssembler.assembleConcurrently(
+                        period: november, catalog: book, usage: parts, spans: spans, customers: directory,
+                        adjustments: adjustments, parts: count, minimumSeriesPerPart: 1)
+                    #expect(concurrent == serial, "\(count) ranges")
+                }
+                #expect(serial.contains { $0.subject == "acct-late" })
+            } catch {
+                Issue.record("assembly failed: \(error)")
+            }
+        }
+    }
+
     @Test func jsonRoundTripsEveryField() throws {
         let span = ActivitySpan(
             subject: "acct-1", dimension: Dimension("vm_id", "vm-1"), start: novemberStart, stop: nil)

@@ -102,6 +102,35 @@ import Testing
         }
     }
 
+    @Test func eachSeriesIsListedOnceWithItsLabelsByBothWritePaths() async throws {
+        try await TestLedger.with { db in
+            let sink = db.sink()
+            let grid = Fixtures.grid(subjects: 3, minutes: 4)
+            try await sink.write(Fixtures.batch(grid, sequence: 1))
+            // Known series again (no insert sent), then a replay (the staging path) with one new series.
+            try await sink.write(Fixtures.batch([Fixtures.fact(subject: 0, minute: 9, quantity: 1)], sequence: 2))
+            let fresh = Fixtures.fact(subject: 42, minute: 1, quantity: 5)
+            try await db.sink().write(Fixtures.batch(Array(grid.prefix(2)) + [fresh], sequence: 3))
+            let rows = try await db.strings(
+                """
+                SELECT concat_ws('|', series_id, source, subject, metric, dimensions::text)
+                FROM \(db.schema.name).series ORDER BY subject
+                """)
+            let expected = (Set(grid.map(\.series)).union([fresh.series])).sorted { $0.subject < $1.subject }.map {
+                "\(SeriesIdentity.id(of: $0).uuidString)|\($0.source)|\($0.subject)|\($0.metric)|"
+                    + #"{"env": "prod", "node_id": "edge-1"}"#
+            }
+            #expect(rows == expected)
+            // Every series of the minute totals has its labels.
+            #expect(
+                try await db.integer(
+                    """
+                    SELECT count(*) FROM \(db.schema.name).minute_totals t
+                    WHERE NOT EXISTS (SELECT 1 FROM \(db.schema.name).series s WHERE s.series_id = t.series_id)
+                    """) == 0)
+        }
+    }
+
     @Test func duplicateIdsInsideOneBatchCountOnce() async throws {
         try await TestLedger.with { db in
             let fact = Fixtures.fact(subject: 1, minute: 0, quantity: 10)

@@ -64,7 +64,7 @@ public struct InvoiceRun: Sendable {
             subject: subject)
         let spans = try await store.activitySpans(period: period, subject: subject)
         let adjustments = try await self.adjustments(before: period, subject: subject)
-        return try InvoiceAssembler.assemble(
+        return try await InvoiceAssembler.assembleConcurrently(
             period: period, catalog: settings.catalog, usage: usage, spans: spans, customers: settings.customers,
             adjustments: adjustments, subject: subject)
     }
@@ -88,7 +88,7 @@ public struct InvoiceRun: Sendable {
             subject: subject)
         let spans = try await store.activitySpans(period: previous, subject: subject)
         // Earlier corrections are not re-derived: the closed period is re-rated on its own.
-        let recomputed = try InvoiceAssembler.assemble(
+        let recomputed = try await InvoiceAssembler.assembleConcurrently(
             period: previous, catalog: settings.catalog, usage: usage, spans: spans, customers: settings.customers,
             subject: subject)
         // Recomputed invoices carry the first id of their subject, period and

@@ -27,6 +27,8 @@ public final class PostgresSink: FactSink {
     /// one whose minutes already had totals (a conflict costs the COPY it undoes).
     private let mergeTotalsFor = Mutex<Int>(0)
     static let mergeTotalsAfterConflict = 16
+    /// Series whose labels are committed to the `series` table.
+    private let knownSeries = KnownSeries()
 
     /// A sink from its config; the URL secret is read on first use, not here (no I/O at validation).
     public init(id: String, settings: PostgresSinkSettings, context: PluginContext) {
@@ -139,10 +141,13 @@ public final class PostgresSink: FactSink {
                 left -= 1
                 return false
             }
+            let knownSeries = self.knownSeries
             let result = try await database.withTransaction(component: component) { connection in
-                try await LedgerWriter(schema: schema, logger: logger, tryDirectTotals: tryDirectTotals).write(
-                    batch, commitState: commitState, on: connection)
+                try await LedgerWriter(
+                    schema: schema, logger: logger, tryDirectTotals: tryDirectTotals, knownSeries: knownSeries
+                ).write(batch, commitState: commitState, on: connection)
             }
+            knownSeries.insert(result.newSeries)
             if result.directTotalsConflicted {
                 mergeTotalsFor.withLock { $0 = Self.mergeTotalsAfterConflict }
             }

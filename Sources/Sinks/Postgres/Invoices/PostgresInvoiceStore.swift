@@ -47,55 +47,56 @@ public struct PostgresInvoiceStore: InvoiceStore {
         let starts = segmentStarts.isEmpty ? [period.start] : segmentStarts
         let bounds = zip(starts, starts.dropFirst() + [period.end]).map { ($0, $1) }
         let totals = schema.minuteTotals
-        let facts = schema.facts
+        let seriesTable = schema.series
         let logger = database.logger
         return try await mapped("reading the period's minute totals") {
             try await database.withConnection(component: Self.component) { connection in
-                // Source and dimensions per series: minute totals key series by id only. One row per
-                // series (a series has one source and one set of dimensions), hashed rather than
-                // sorted; the dimensions are split into keys and values once per series.
+                // Labels per series from the series table (one row each, written by the
+                // sink with the series' first facts), not from the period's facts; the
+                // dimensions are split into keys and values once per series.
                 var identity: [String: (source: String, dimensions: [Dimension])] = [:]
-                let from = Self.text(period.start)
-                let to = Self.text(period.end)
-                let seriesRows = try await connection.query(
-                    """
-                    SELECT d.series_id::text, d.source,
-                        ARRAY(SELECT key FROM jsonb_each_text(d.dimensions) ORDER BY key),
-                        ARRAY(SELECT value FROM jsonb_each_text(d.dimensions) ORDER BY key)
-                    FROM (SELECT DISTINCT series_id, source, dimensions FROM \(unescaped: facts)
-                        WHERE minute >= \(from)::timestamptz AND minute < \(to)::timestamptz
-                            AND (\(subject)::text IS NULL OR subject = \(subject))) AS d
-                    """, logger: logger)
-                for try await (id, source, keys, values) in seriesRows.decode((String, String, [String], [String]).self)
-                {
-                    identity[id] = (source, zip(keys, values).map { Dimension($0, $1) })
-                }
                 var out: [SeriesPeriodTotal] = []
                 for (start, end) in bounds {
-                    // Only columns of the totals key: an index-only scan, like a bare period aggregate.
+                    // Grouped by the series id alone (its subject and metric come with its labels).
                     let rows = try await connection.query(
                         """
-                        SELECT series_id::text, subject, metric, sum(quantity)::text,
-                            extract(epoch FROM min(minute))::bigint, extract(epoch FROM max(minute))::bigint
-                        FROM \(unescaped: totals)
-                        WHERE minute >= \(Self.text(start))::timestamptz AND minute < \(Self.text(end))::timestamptz
-                            AND (\(subject)::text IS NULL OR subject = \(subject))
-                        GROUP BY series_id, subject, metric
+                        SELECT t.series_id::text, s.series_id IS NOT NULL, s.source, s.subject, s.metric,
+                            ARRAY(SELECT key FROM jsonb_each_text(s.dimensions) ORDER BY key),
+                            ARRAY(SELECT value FROM jsonb_each_text(s.dimensions) ORDER BY key),
+                            t.quantity::text, t.first, t.last
+                        FROM (
+                            SELECT series_id, sum(quantity) AS quantity,
+                                extract(epoch FROM min(minute))::bigint AS first,
+                                extract(epoch FROM max(minute))::bigint AS last
+                            FROM \(unescaped: totals)
+                            WHERE minute >= \(Self.text(start))::timestamptz AND minute < \(Self.text(end))::timestamptz
+                                AND (\(subject)::text IS NULL OR subject = \(subject))
+                            GROUP BY series_id
+                        ) AS t LEFT JOIN \(unescaped: seriesTable) AS s ON s.series_id = t.series_id
                         """, logger: logger)
-                    for try await (id, subjectName, metric, quantity, first, last) in rows.decode(
-                        (String, String, String, String, Int64, Int64).self)
+                    for try await (id, labelled, source, subjectName, metric, keys, values, quantity, first, last)
+                        in rows.decode(
+                            (String, Bool, String?, String?, String?, [String]?, [String]?, String, Int64, Int64).self)
                     {
                         guard let amount = UInt128(quantity) else {
                             throw InvoiceError.storage("minute totals of series \(id): quantity \(quantity)")
                         }
-                        guard let series = identity[id] else {
-                            throw InvoiceError.storage("minute totals of series \(id) have no fact in \(period)")
+                        guard labelled, let source, let subjectName, let metric else {
+                            throw InvoiceError.storage(
+                                "minute totals of series \(id) have no row in \(seriesTable) (migration 8 fills it)")
+                        }
+                        let labels: (source: String, dimensions: [Dimension])
+                        if let known = identity[id] {
+                            labels = known
+                        } else {
+                            labels = (source, zip(keys ?? [], values ?? []).map { Dimension($0, $1) })
+                            identity[id] = labels
                         }
                         out.append(
                             SeriesPeriodTotal(
                                 series: SeriesKey(
-                                    source: series.source, subject: subjectName, metric: metric,
-                                    dimensions: series.dimensions),
+                                    source: labels.source, subject: subjectName, metric: metric,
+                                    dimensions: labels.dimensions),
                                 firstMinute: Timestamp(secondsSinceEpoch: first),
                                 lastMinute: Timestamp(secondsSinceEpoch: last), quantity: amount))
                     }

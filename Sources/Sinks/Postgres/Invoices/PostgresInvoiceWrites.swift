@@ -1,4 +1,5 @@
 public import Core
+import Foundation
 public import Invoicing
 import Logging
 import PostgresNIO
@@ -13,6 +14,9 @@ extension PostgresInvoiceStore {
         let invoices = self.invoices
         let lockKey = runLockKey(period)
         let logger = database.logger
+        // Encoded before the transaction, on every core; a draft written to a
+        // replacement (another id) is encoded again below.
+        let prepared = await Self.encodeConcurrently(drafts)
         return try await mapped("writing the drafts of \(period)") {
             try await database.withTransaction(component: Self.component) { connection in
                 if wait {
@@ -44,20 +48,17 @@ extension PostgresInvoiceStore {
                 var result = RunResult()
                 var inserts: [EncodedDraft] = []
                 var replacements: [EncodedDraft] = []
-                for draft in drafts {
-                    var draft = draft
-                    draft.status = .draft
-                    let chain = chains[draft.id] ?? []
+                for var encoded in prepared {
+                    let chain = chains[encoded.invoice.id] ?? []
                     // The subject's current invoice: the one not void (a replacement, when the first was voided).
                     let current = chain.first { $0.status != InvoiceStatus.void.rawValue }
-                    if let current {
+                    if let current, current.id != encoded.invoice.id || current.replaces != encoded.invoice.replaces {
+                        var draft = encoded.invoice
                         draft.id = current.id
                         draft.replaces = current.replaces
+                        encoded = EncodedDraft(draft)
                     }
-                    let bytes = InvoiceJSON.encode(draft)
-                    let encoded = EncodedDraft(
-                        invoice: draft, content: String(decoding: bytes, as: UTF8.self),
-                        hash: InvoiceJSON.contentHash(of: bytes))
+                    let draft = encoded.invoice
                     if let current {
                         if current.status != InvoiceStatus.draft.rawValue {
                             result.record(draft.id, .closed)
@@ -92,10 +93,36 @@ extension PostgresInvoiceStore {
     }
 
     /// A draft with its canonical content and that content's hash.
-    struct EncodedDraft {
+    struct EncodedDraft: Sendable {
         var invoice: Invoice
         var content: String
         var hash: String
+
+        /// `invoice` as a draft, encoded.
+        init(_ invoice: Invoice) {
+            var draft = invoice
+            draft.status = .draft
+            draft.number = nil
+            let bytes = InvoiceJSON.encode(draft)
+            self.invoice = draft
+            self.content = String(decoding: bytes, as: UTF8.self)
+            self.hash = InvoiceJSON.contentHash(of: bytes)
+        }
+    }
+
+    /// `EncodedDraft`s of `drafts`, in order, encoded in a few ranges at once.
+    static func encodeConcurrently(_ drafts: [Invoice]) async -> [EncodedDraft] {
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, drafts.count / 1_000)
+        guard parts > 1 else { return drafts.map(EncodedDraft.init) }
+        return await withTaskGroup(of: (Int, [EncodedDraft]).self) { group in
+            for index in 0..<parts {
+                let range = drafts[(index * drafts.count / parts)..<((index + 1) * drafts.count / parts)]
+                group.addTask { (index, range.map(EncodedDraft.init)) }
+            }
+            var results = Array(repeating: [EncodedDraft](), count: parts)
+            for await (index, encoded) in group { results[index] = encoded }
+            return results.flatMap { $0 }
+        }
     }
 
     /// Drafts per statement: one round trip for thousands of invoices, within the bind limit.
@@ -314,14 +341,8 @@ extension PostgresInvoiceStore {
                     INSERT INTO \(unescaped: events) (invoice_id, event, at_ns)
                     VALUES (\(id), 'void', \(at.nanosecondsSinceEpoch))
                     """, logger: logger)
-                if var replacement {
-                    replacement.status = .draft
-                    replacement.number = nil
-                    let bytes = InvoiceJSON.encode(replacement)
-                    let encoded = EncodedDraft(
-                        invoice: replacement, content: String(decoding: bytes, as: UTF8.self),
-                        hash: InvoiceJSON.contentHash(of: bytes))
-                    try await insertDrafts([encoded][...], on: connection)
+                if let replacement {
+                    try await insertDrafts([EncodedDraft(replacement)][...], on: connection)
                     try await connection.query(
                         """
                         UPDATE \(unescaped: table) SET root_id = \(root), replaces_id = \(id)

@@ -44,6 +44,7 @@ public struct LedgerSchema: Sendable, Hashable, CustomStringConvertible {
     var baselines: String { table("series_baselines") }
     var batchLog: String { table("batch_log") }
     var requestKeys: String { table("push_request_keys") }
+    var series: String { table("series") }
     var migrations: String { table("schema_migrations") }
 
     /// SQL counting the minute-total rows that differ from the sums of their facts

@@ -33,7 +33,7 @@ extension String {
 public enum LedgerMigrations {
     public static let all: [Migration] = [
         initial, totalsKeyedBySubject, totalsKeyCoversUsage, InvoiceMigrations.invoices,
-        InvoiceMigrations.auditEvents, requestKeys, InvoiceMigrations.replacements,
+        InvoiceMigrations.auditEvents, requestKeys, InvoiceMigrations.replacements, seriesCatalog,
     ]
 
     /// The newest version; a database at a lower one is behind.
@@ -181,5 +181,29 @@ public enum LedgerMigrations {
                 PRIMARY KEY (pipeline, source, request_id)
             )
             """
+        ])
+
+    /// One row per series: its labels, written by the sink with the series'
+    /// first facts (in the same transaction). A reader that needs a series'
+    /// source and dimensions (an invoice run over a period's minute totals)
+    /// reads one row per series here instead of every fact of the period.
+    /// Filled from the facts already kept.
+    static let seriesCatalog = Migration(
+        version: 8, name: "series labels",
+        statements: [
+            """
+            CREATE TABLE {schema}.series (
+                series_id uuid PRIMARY KEY,
+                source text NOT NULL,
+                subject text NOT NULL,
+                metric text NOT NULL,
+                dimensions jsonb NOT NULL
+            )
+            """,
+            """
+            INSERT INTO {schema}.series (series_id, source, subject, metric, dimensions)
+            SELECT DISTINCT ON (series_id) series_id, source, subject, metric, dimensions
+            FROM {schema}.usage_facts ORDER BY series_id
+            """,
         ])
 }

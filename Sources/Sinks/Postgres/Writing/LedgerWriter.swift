@@ -17,6 +17,8 @@ public struct LedgerWriteResult: Sendable, Hashable {
     /// True when a direct COPY of the batch's minute totals met rows that
     /// already existed and the totals were merged instead: a hint for the next batch.
     public var directTotalsConflicted: Bool = false
+    /// Series whose labels this write sent to the `series` table.
+    var newSeries: [Digest128] = []
 }
 
 /// The SQL of one batch write, run inside the caller's transaction: batch log
@@ -36,6 +38,8 @@ struct LedgerWriter {
     /// table; the sink turns it off for a while after a batch whose minutes
     /// already had totals (frequent snapshots of the same minute).
     var tryDirectTotals = true
+    /// Series already in the `series` table (nil: send every series of a batch).
+    var knownSeries: KnownSeries? = nil
 
     static let stagingTable = "billing_fact_staging"
 
@@ -46,6 +50,7 @@ struct LedgerWriter {
         var inserted = 0
         var totals = 0
         var totalsConflicted = false
+        var newSeries: [Digest128] = []
         if !batch.facts.isEmpty {
             // A new batch is almost always all new facts: COPY them straight into the
             // facts table (as fast as a plain bulk load) and add client-side sums to
@@ -71,9 +76,11 @@ struct LedgerWriter {
                 if tryDirectTotals { direct = try await copyNewTotals(sums, series: encoder.series, on: connection) }
                 totalsConflicted = tryDirectTotals && !direct
                 if !direct { try await addTotals(sums.rows(series: encoder.series), on: connection) }
+                newSeries = try await insertSeries(encoder.series, on: connection)
             } else {
                 try await stage(batch.facts, on: connection)
                 (inserted, totals) = try await insertNewFacts(batchID: batchID, on: connection)
+                try await insertStagedSeries(on: connection)
             }
             if newBatch, inserted != batch.facts.count {
                 // The row was inserted counting every fact as new.
@@ -89,7 +96,7 @@ struct LedgerWriter {
         }
         return LedgerWriteResult(
             batchID: batchID, newBatch: newBatch, insertedFacts: inserted, touchedTotals: totals,
-            stateCommitted: stateCommitted, directTotalsConflicted: totalsConflicted)
+            stateCommitted: stateCommitted, directTotalsConflicted: totalsConflicted, newSeries: newSeries)
     }
 
     static let fastPathSavepoint = "billing_all_new"
