@@ -128,4 +128,34 @@ struct GroupCommitTests {
             }
         }
     }
+
+    @Test("eight concurrent records under one request_id, each another record: one lands, seven are 409, one fact")
+    func concurrentRequestsUnderOneKey() async throws {
+        try await UsageTests.withLedger("group_commit_keys") { database in
+            let environment = ["LEDGER_URL": database.url, "PUSH_TOKEN": Self.pusher]
+            try await DaemonHarness.run(
+                config: Self.config, files: ["pricebook.yaml": Self.priceBook], environment: environment
+            ) { d in
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for user in 0..<8 {
+                        group.addTask {
+                            let body = Self.record(user: "user-\(user)", amount: "\(user + 1)")
+                                .replacingOccurrences(of: "}", with: #","request_id":"shared-1"}"#)
+                            return try await d.request("POST", "/api/v1/usage/record", token: Self.pusher, body: body)
+                                .status
+                        }
+                    }
+                    var all: [Int] = []
+                    for try await status in group { all.append(status) }
+                    return all.sorted()
+                }
+                #expect(statuses == [200] + Array(repeating: 409, count: 7))
+                let facts = try await TestDatabase.rows(database.url, "SELECT count(*)::text FROM billing.usage_facts")
+                #expect(facts == ["1"])
+                let keys = try await TestDatabase.rows(
+                    database.url, "SELECT request_id FROM billing.push_request_keys")
+                #expect(keys == ["shared-1"])
+            }
+        }
+    }
 }

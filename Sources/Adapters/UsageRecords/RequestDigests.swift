@@ -3,19 +3,19 @@
 /// different record is a 409 naming both digests.
 ///
 /// The recent keys of this process, in memory and bounded (the oldest are
-/// forgotten first). The durable record is the pipeline's state store: each
-/// batch carries its keys (`ObservationBatch.requestKeys`) and the PostgreSQL
-/// store commits them with the batch, so a key this map does not hold (after a
-/// restart, or sent to another replica) is looked up there
-/// (`PushContext.committedRequests`). With a store that keeps no keys (the
-/// file store) this map is all there is, and a restart forgets the 409.
+/// forgotten first), so a retry is answered without touching the pipeline.
+/// The durable record is the pipeline's state store: each batch carries its
+/// keys (`ObservationBatch.requestKeys`), the PostgreSQL store commits them
+/// with the batch, and the pipeline refuses a batch whose key was committed
+/// with another digest (after a restart, or by another replica) before
+/// metering it: `PushSubmitFailure.conflict`, a 409. With a store that keeps
+/// no keys (the file store) this map is all there is, and a restart forgets the 409.
 public actor RequestDigests {
     public struct Entry: Sendable, Hashable {
         public var digest: String
-        /// The answer sent; nil for a key read back from the state store (the
-        /// answer is a function of the records, so it is made again).
-        public var answer: [UInt8]?
-        public init(digest: String, answer: [UInt8]?) {
+        /// The answer sent.
+        public var answer: [UInt8]
+        public init(digest: String, answer: [UInt8]) {
             self.digest = digest
             self.answer = answer
         }
@@ -34,6 +34,11 @@ public actor RequestDigests {
         var out: [String: Entry] = [:]
         for key in keys { if let entry = entries[key] { out[key] = entry } }
         return out
+    }
+
+    /// Remembers several keys in one call (one actor hop per request, not per record).
+    public func remember(_ entries: [(key: String, entry: Entry)]) {
+        for (key, entry) in entries { remember(key, entry) }
     }
 
     public func remember(_ key: String, _ entry: Entry) {

@@ -51,33 +51,15 @@ extension UsageRecordsSource {
         }
         // request_id: a key seen before with another record, or twice in this body with two, is a conflict.
         var keyed = accepted.enumerated().compactMap { offset, item in item.record.requestID.map { ($0, offset) } }
-        var known = await requests.lookup(keyed.map(\.0))
-        let unseen = Array(Set(keyed.map(\.0).filter { known[$0] == nil }))
-        if !unseen.isEmpty {
-            do {
-                for (key, digest) in try await context.committedRequests(unseen) {
-                    known[key] = .init(digest: digest, answer: nil)
-                }
-            } catch {
-                return JSONAnswer.detail(
-                    503, error.message, headers: [.init(name: "Retry-After", value: String(error.retryAfterSeconds))])
-            }
-        }
+        // Keys this process answered; the pipeline checks the others against the committed ones.
+        let known = await requests.lookup(keyed.map(\.0))
         var inBody: [String: String] = [:]
         var repeated: Set<Int> = []
         var replays = 0
         for (key, offset) in keyed {
             let digest = accepted[offset].digest
             if let first = known[key]?.digest ?? inBody[key], first != digest {
-                return JSONAnswer.object([
-                    (
-                        "detail",
-                        .string(
-                            "request_id \"\(key)\" was first sent with another record (digest \(first)); this one has digest \(digest)"
-                        )
-                    ),
-                    ("request_id", .string(key)), ("original_digest", .string(first)), ("digest", .string(digest)),
-                ]).response(409)
+                return Self.conflict(RequestKeyConflict(key: key, committedDigest: first, digest: digest))
             }
             if inBody[key] != nil { repeated.insert(offset) }
             inBody[key] = digest
@@ -90,15 +72,13 @@ extension UsageRecordsSource {
             replays = keyed.filter { known[$0.0] != nil }.count
         }
         if !many, replays == 1, let key = accepted.first?.record.requestID, let original = known[key] {
-            return .json(200, original.answer ?? Self.summary(accepted[0]).bytes)
+            return .json(200, original.answer)
         }
-        // A body all of whose records were committed before is answered again
+        // A body all of whose records were answered before is answered again
         // (the answer they got together, or the same answer made again).
         if many, !accepted.isEmpty, replays == accepted.count {
-            let answers = Set(keyed.map { known[$0.0]?.answer })
-            if answers.count == 1, let only = answers.first, let original = only {
-                return .json(200, original)
-            }
+            let answers = Set(keyed.compactMap { known[$0.0]?.answer })
+            if answers.count == 1, let original = answers.first { return .json(200, original) }
             return .json(200, Self.answer(many: accepted))
         }
         let answer: JSONAnswer
@@ -115,6 +95,7 @@ extension UsageRecordsSource {
         do {
             _ = try await context.submit(batch)
         } catch {
+            if let conflict = error.conflict { return Self.conflict(conflict) }
             if error.isRetryable {
                 return JSONAnswer.detail(
                     503, error.message, headers: [.init(name: "Retry-After", value: String(error.retryAfterSeconds))])
@@ -122,10 +103,17 @@ extension UsageRecordsSource {
             return JSONAnswer.detail(500, error.message)
         }
         let bytes = many ? Self.answer(many: accepted) : Self.summary(accepted[0]).bytes
-        for (key, offset) in keyed {
-            await requests.remember(key, .init(digest: accepted[offset].digest, answer: bytes))
-        }
+        await requests.remember(
+            keyed.map { key, offset in (key, .init(digest: accepted[offset].digest, answer: bytes)) })
         return .json(200, bytes)
+    }
+
+    /// 409: a `request_id` first sent with another record, both digests named.
+    static func conflict(_ conflict: RequestKeyConflict) -> PushResponse {
+        JSONAnswer.object([
+            ("detail", .string(conflict.description)), ("request_id", .string(conflict.key)),
+            ("original_digest", .string(conflict.committedDigest)), ("digest", .string(conflict.digest)),
+        ]).response(409)
     }
 
     /// The answer for a body of records.

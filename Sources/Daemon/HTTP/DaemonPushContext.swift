@@ -37,24 +37,12 @@ struct DaemonPushContext: PushContext {
                 lateObservations: outcome.stats.late)
         } catch {
             throw PushSubmitFailure(
-                isRetryable: Self.isRetryable(error), message: "\(error)", retryAfterSeconds: Self.retryAfterSeconds)
+                isRetryable: Self.isRetryable(error), message: "\(error)", retryAfterSeconds: Self.retryAfterSeconds,
+                conflict: error as? RequestKeyConflict)
         }
     }
 
     func commits() -> AsyncStream<CommittedBatch> { engine.commits() }
-
-    var keepsRequestKeys: Bool { engine.keepsRequestKeys }
-
-    func committedRequests(_ keys: [String]) async throws(PushSubmitFailure) -> [String: String] {
-        guard engine.keepsRequestKeys, !keys.isEmpty else { return [:] }
-        do {
-            return try await engine.committedRequestDigests(of: source.id, keys: keys)
-        } catch {
-            throw PushSubmitFailure(
-                isRetryable: Self.isRetryable(error), message: "reading committed request ids: \(error)",
-                retryAfterSeconds: Self.retryAfterSeconds)
-        }
-    }
 
     static func isRetryable(_ error: any Error) -> Bool { WorkRefusal.isTransient(error) }
 

@@ -221,14 +221,6 @@ public final class PipelineEngine: Service, Sendable {
         board.withLock { $0.sources[source]?.cursor }
     }
 
-    /// Whether the state store commits a batch's `requestKeys`.
-    public var keepsRequestKeys: Bool { committer.store.keepsRequestKeys }
-
-    /// The digests committed for those of `keys` that `source` sent before (by any process).
-    public func committedRequestDigests(of source: String, keys: [String]) async throws -> [String: String] {
-        try await committer.store.requestDigests(pipeline: id, source: source, keys: keys)
-    }
-
     // MARK: Serving (the daemon)
 
     /// Runs as a daemon service: stands by for the pipeline's lock, loads the
@@ -472,6 +464,7 @@ public final class PipelineEngine: Service, Sendable {
             group.addTask { await writer.run(writes) }
             defer { writes.finish() }
             var recovering: String?
+            var keyGuard = RequestKeyGuard()
             while let job = try await jobs.next() {
                 if policy == .recover, lock.guardsAnything, !lock.isHeld {
                     job.reply?.resume(throwing: WorkRefusal(.unavailable, notReadyReason))
@@ -489,6 +482,7 @@ public final class PipelineEngine: Service, Sendable {
                         failure = failed
                         break
                     }
+                    keyGuard.forget()
                     recovering = await recover(&state, after: failed, source: writer.failedSource, logger: logger)
                     if recovering == nil { writer.clearFailure() }
                 }
@@ -499,7 +493,7 @@ public final class PipelineEngine: Service, Sendable {
                     summary?.failed(job.source, message: message, logger: logger)
                     let sourceState = committer.markFailure(of: job.source, message: message, state: &state)
                     await writes.send(.status(source: job.source, sourceState, job.reply))
-                case .batch(let batch):
+                case .batch(var batch):
                     guard let meter = meters[job.source] else {
                         job.reply?.resume(
                             throwing: WorkRefusal(.notFound, "source \(job.source) is not in pipeline \(id)"))
@@ -517,6 +511,20 @@ public final class PipelineEngine: Service, Sendable {
                         }
                         writer.clearFailure()
                     }
+                    // Before metering, so a refused batch changes nothing; one query per
+                    // (merged) batch, while the writer writes the one before.
+                    do {
+                        if let conflict = try await keyGuard.check(
+                            &batch, of: job.source, pipeline: id, store: committer.store)
+                        {
+                            job.reply?.resume(throwing: conflict)
+                            continue
+                        }
+                    } catch {
+                        job.reply?.resume(
+                            throwing: WorkRefusal(.unavailable, "reading the committed request ids: \(error)"))
+                        continue
+                    }
                     let prepared: PreparedBatch
                     do {
                         prepared = try committer.prepare(batch, from: job.source, meter: meter, state: &state)
@@ -529,11 +537,13 @@ public final class PipelineEngine: Service, Sendable {
                             break
                         }
                         await writes.send(.barrier)
+                        keyGuard.forget()
                         recovering = await recover(&state, after: error, source: job.source, logger: logger)
                         continue
                     }
                     summary?.count(prepared.outcome, of: batch, from: job.source)
                     await summary?.report()
+                    keyGuard.note(batch, of: job.source)
                     await writes.send(.batch(prepared, source: job.source, position: batch.position, job.reply))
                     if await committer.store.wantsCheckpoint(pipeline: id) {
                         // `send` returns once the writer takes the barrier, so every

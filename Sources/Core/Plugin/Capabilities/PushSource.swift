@@ -249,11 +249,14 @@ public struct PushSubmitFailure: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Seconds a client should wait before retrying (`Retry-After`).
     public var retryAfterSeconds: Int
+    /// Set when the batch was refused for a `request_id` committed with another digest (HTTP 409).
+    public var conflict: RequestKeyConflict?
 
-    public init(isRetryable: Bool, message: String, retryAfterSeconds: Int) {
+    public init(isRetryable: Bool, message: String, retryAfterSeconds: Int, conflict: RequestKeyConflict? = nil) {
         self.isRetryable = isRetryable
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.conflict = conflict
     }
 
     public var description: String { message }
@@ -268,7 +271,8 @@ public protocol PushContext: Sendable {
     /// durable in every sink and its state committed. Throws `PushSubmitFailure`.
     /// Concurrent submits of one source may be committed together in one
     /// batch (group commit): the commit's counts are then the merged batch's,
-    /// and a failure refuses them all.
+    /// and a failure refuses them all. A batch whose `requestKeys` conflict
+    /// with committed ones is refused with `conflict` set, nothing written.
     func submit(_ batch: ObservationBatch) async throws(PushSubmitFailure) -> PushCommit
     /// The usage ledger of the source's pipeline, when one of its sinks is one.
     var ledger: (any UsageLedger)? { get }
@@ -276,11 +280,6 @@ public protocol PushContext: Sendable {
     var pricing: (any UsagePricing)? { get }
     /// Where activity spans are kept, when a sink keeps them (VM start and stop notices).
     var activity: (any ActivityRecording)? { get }
-    /// Whether the pipeline's state store commits a batch's `requestKeys`.
-    var keepsRequestKeys: Bool { get }
-    /// The digests the pipeline committed for those of `keys` this source
-    /// sent before (`ObservationBatch.requestKeys`), from any process.
-    func committedRequests(_ keys: [String]) async throws(PushSubmitFailure) -> [String: String]
     /// Every batch the source's pipeline commits from now on, until the caller stops iterating.
     func commits() -> AsyncStream<CommittedBatch>
     /// The daemon's own push answer: reads the body with the route's limit,
@@ -297,9 +296,6 @@ extension PushContext {
     public var pricing: (any UsagePricing)? { nil }
     /// No span store: the default of contexts that record no activity.
     public var activity: (any ActivityRecording)? { nil }
-    /// No key store: the default of contexts whose pipeline keeps no request keys.
-    public var keepsRequestKeys: Bool { false }
-    public func committedRequests(_ keys: [String]) async throws(PushSubmitFailure) -> [String: String] { [:] }
 }
 
 /// A batch a pipeline committed, as live readers see it.

@@ -43,7 +43,8 @@ public struct LedgerSchema: Sendable, Hashable, CustomStringConvertible {
     var sourceState: String { table("source_state") }
     var baselines: String { table("series_baselines") }
     var batchLog: String { table("batch_log") }
-    var requestKeys: String { table("push_request_keys") }
+    static let requestKeysTableName = "push_request_keys"
+    var requestKeys: String { table(Self.requestKeysTableName) }
     var series: String { table("series") }
     var migrations: String { table("schema_migrations") }
 

@@ -166,19 +166,21 @@ public enum LedgerMigrations {
     /// sent under each, committed with the batch's state so a restarted daemon
     /// or another replica answers a different body under a known key 409.
     /// Kept as long as the ledger: one row per keyed record, smaller than the
-    /// fact it guards.
+    /// fact it guards. Keyed by one uuid (`RequestKeyID`), so a lookup of many
+    /// keys is one index probe each whatever the table's statistics say (with
+    /// a three-column text key, a table not yet analyzed was scanned whole).
     static let requestKeys = Migration(
         version: 6, name: "push request keys",
         statements: [
             """
             CREATE TABLE {schema}.push_request_keys (
-                pipeline text COLLATE "C" NOT NULL,
-                source text COLLATE "C" NOT NULL,
-                request_id text COLLATE "C" NOT NULL,
+                key_id uuid PRIMARY KEY,
+                pipeline text NOT NULL,
+                source text NOT NULL,
+                request_id text NOT NULL,
                 digest text NOT NULL,
                 sequence bigint NOT NULL,
-                committed_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (pipeline, source, request_id)
+                committed_at timestamptz NOT NULL DEFAULT now()
             )
             """
         ])

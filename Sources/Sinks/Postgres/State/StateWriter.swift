@@ -35,28 +35,73 @@ struct StateWriter {
     }
 
     /// Records the commit's idempotency keys; a key committed before keeps its
-    /// first digest (the source answered a different one 409 before submitting).
+    /// first digest (the pipeline refused a batch with a different one).
+    /// Keys are new almost always (the pipeline looked them up first), so they
+    /// are COPYed straight in under a savepoint, about twice as fast as an
+    /// insert from arrays; one that exists (a retry of a committed record)
+    /// fails the COPY with a unique violation, and the insert that skips
+    /// existing keys runs instead.
     func insertRequestKeys(_ commit: StateCommit, on connection: PostgresConnection) async throws {
         guard !commit.requestKeys.isEmpty else { return }
+        let ids = commit.requestKeys.map {
+            RequestKeyID.make(pipeline: commit.pipeline, source: commit.source, key: $0.key)
+        }
+        var rows = ByteBuffer()
+        var line: [UInt8] = []
+        for (key, id) in zip(commit.requestKeys, ids) {
+            line.removeAll(keepingCapacity: true)
+            FactCopyEncoder.appendUUID(id, to: &line)
+            line.append(FactCopyEncoder.tab)
+            FactCopyEncoder.appendText(commit.pipeline, to: &line)
+            line.append(FactCopyEncoder.tab)
+            FactCopyEncoder.appendText(commit.source, to: &line)
+            line.append(FactCopyEncoder.tab)
+            FactCopyEncoder.appendText(key.key, to: &line)
+            line.append(FactCopyEncoder.tab)
+            FactCopyEncoder.appendText(key.digest, to: &line)
+            line.append(FactCopyEncoder.tab)
+            FactCopyEncoder.appendInteger(commit.sequence, to: &line)
+            line.append(UInt8(ascii: "\n"))
+            rows.writeBytes(line)
+        }
+        try await connection.query("SAVEPOINT billing_new_request_keys", logger: logger)
+        do {
+            // COPY names the table unqualified: the connection's search path is the ledger schema.
+            try await connection.copyFrom(
+                table: LedgerSchema.requestKeysTableName,
+                columns: ["key_id", "pipeline", "source", "request_id", "digest", "sequence"], logger: logger
+            ) { writer in try await writer.write(rows) }
+            try await connection.query("RELEASE SAVEPOINT billing_new_request_keys", logger: logger)
+            return
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            try await connection.query("ROLLBACK TO SAVEPOINT billing_new_request_keys", logger: logger)
+        }
+        let uuids = ids.map(\.uuidString)
         let keys = commit.requestKeys.map(\.key)
         let digests = commit.requestKeys.map(\.digest)
         try await connection.query(
             """
-            INSERT INTO \(unescaped: schema.requestKeys) (pipeline, source, request_id, digest, sequence)
-            SELECT \(commit.pipeline), \(commit.source), k, d, \(Int64(commit.sequence))
-            FROM unnest(\(keys)::text[], \(digests)::text[]) AS u(k, d)
-            ON CONFLICT (pipeline, source, request_id) DO NOTHING
+            INSERT INTO \(unescaped: schema.requestKeys) (key_id, pipeline, source, request_id, digest, sequence)
+            SELECT i, \(commit.pipeline), \(commit.source), k, d, \(Int64(commit.sequence))
+            FROM unnest(\(uuids)::uuid[], \(keys)::text[], \(digests)::text[]) AS u(i, k, d)
+            ON CONFLICT (key_id) DO NOTHING
             """, logger: logger)
     }
 
-    /// The committed digests of those of `keys` that `source` of `pipeline` sent.
+    /// The committed digests of those of `keys` that `source` of `pipeline` sent:
+    /// one index probe per key (a plain `= ANY` was planned as a scan of the
+    /// whole table while its statistics were still empty).
     func requestDigests(
         pipeline: String, source: String, keys: [String], on connection: PostgresConnection
     ) async throws -> [String: String] {
+        let ids = keys.map { RequestKeyID.make(pipeline: pipeline, source: source, key: $0).uuidString }
         let rows = try await connection.query(
             """
-            SELECT request_id, digest FROM \(unescaped: schema.requestKeys)
-            WHERE pipeline = \(pipeline) AND source = \(source) AND request_id = ANY(\(keys)::text[])
+            SELECT k.request_id, k.digest FROM unnest(\(ids)::uuid[]) AS u(id)
+            CROSS JOIN LATERAL (
+                SELECT request_id, digest FROM \(unescaped: schema.requestKeys)
+                WHERE key_id = u.id AND pipeline = \(pipeline) AND source = \(source) LIMIT 1
+            ) AS k
             """, logger: logger)
         var out: [String: String] = [:]
         for try await (key, digest) in rows.decode((String, String).self) { out[key] = digest }
