@@ -69,6 +69,22 @@ enum InvoiceBench {
             Bench.row(
                 "invoices: rerun, nothing changed", "\(Bench.format(Double(subjects) / again)) invoices/s", "",
                 "\(rerun.unchanged.count) unchanged in \(Bench.format(again * 1000)) ms")
+            // Where a run's time goes: each step again on its own (the writes are the rest).
+            let starts = SeriesPeriodTotal.segmentStarts(of: catalog, in: november)
+            let (usage, reading) = try await Bench.time {
+                try await store.periodUsage(period: november, segmentStarts: starts, subject: nil)
+            }
+            let (invoices, assembling) = try await Bench.time {
+                try await InvoiceAssembler.assembleConcurrently(
+                    period: november, catalog: catalog, usage: usage, spans: [])
+            }
+            let (_, encoding) = try await Bench.time {
+                invoices.reduce(0) { $0 + InvoiceJSON.contentHash($1).count }
+            }
+            Bench.row(
+                "invoices: steps of a run", "read \(Bench.format(reading * 1000)) ms", "",
+                "assemble (all cores) \(Bench.format(assembling * 1000)) ms, encode + hash (one core) "
+                    + "\(Bench.format(encoding * 1000)) ms, for \(usage.count) series totals")
         }
     }
 

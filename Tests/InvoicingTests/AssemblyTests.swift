@@ -27,6 +27,32 @@ import Testing
         #expect(invoice.id == InvoiceID.make(subject: "acct-1", period: november, currency: "USD"))
     }
 
+    @Test func usageNoPriceAppliesToIsAZeroLineThatSaysSoNeverDropped() throws {
+        // vm.cpu_time_ns is a metric the adapters emit, but this price book prices no VM usage.
+        let parts = [
+            usage("acct-1", "traffic.uplink_bytes", 3_000_000_000),
+            usage("acct-1", "vm.cpu_time_ns", 4_000, first: 0, last: 0),
+            usage("acct-1", "vm.cpu_time_ns", 3_000, first: 5, last: 5),
+            usage("acct-2", "vm.cpu_time_ns", 5),
+        ]
+        let invoices = try InvoiceAssembler.assemble(
+            period: november, catalog: try catalog(), usage: parts, spans: [])
+        #expect(invoices.map(\.subject) == ["acct-1", "acct-2"])
+        let first = try #require(invoices.first)
+        #expect(first.lines.map(\.metric) == ["traffic.uplink_bytes", "vm.cpu_time_ns"])
+        let unpriced = try #require(first.lines.last)
+        #expect(unpriced.kind == .usage)
+        #expect(unpriced.quantity == "7000")
+        #expect(unpriced.unit == "nanosecond")
+        #expect(unpriced.amount == .zero && unpriced.amountRounded == .zero)
+        #expect(unpriced.description.contains("not billed"))
+        #expect(first.total == first.lines[0].amountRounded)
+        #expect(first.total > .zero)
+        // A subject with only usage no price applies to still gets its (zero) invoice.
+        #expect(invoices.last?.total == .zero)
+        #expect(invoices.last?.lines.map(\.quantity) == ["5"])
+    }
+
     @Test func eachLineIsRoundedOnceAndTheTotalIsTheSumOfRoundedLines() throws {
         // 1 GB uplink at 0.0333 = 0.0333 -> 0.03; 1.5 GB -> 0.04995 -> 0.05 (half-even at the cent).
         let invoices = try InvoiceAssembler.assemble(

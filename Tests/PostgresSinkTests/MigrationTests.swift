@@ -26,6 +26,25 @@ import Testing
         }
     }
 
+    @Test func theSeriesMigrationListsTheSeriesOfFactsWrittenBeforeIt() async throws {
+        try await TestLedger.with { db in
+            try await db.sink().write(Fixtures.batch(Fixtures.grid(subjects: 3, minutes: 5), sequence: 1))
+            // A ledger written before migration 8: its facts, no series table.
+            try await db.execute("DROP TABLE \(db.schema.name).series")
+            try await db.execute("DELETE FROM \(db.schema.name).schema_migrations WHERE version = 8")
+            #expect(try await Migrator(database: db.database, schema: db.schema).migrate(now: db.now) == [8])
+            let listed = try await db.strings(
+                "SELECT series_id::text || '|' || subject FROM \(db.schema.name).series ORDER BY subject")
+            let expected = try await db.strings(
+                """
+                SELECT DISTINCT series_id::text || '|' || subject FROM \(db.schema.name).usage_facts
+                ORDER BY 1
+                """)
+            #expect(listed.count == 3)
+            #expect(listed.sorted() == expected.sorted())
+        }
+    }
+
     @Test func migrateCreatesMonthPartitionsAroundNow() async throws {
         try await TestLedger.with { db in
             let partitions = try await db.strings(

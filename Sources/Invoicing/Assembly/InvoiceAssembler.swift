@@ -32,7 +32,8 @@ public struct InvoiceAdjustment: Sendable, Hashable {
 ///
 /// Order of application, each line rounded once to the currency's minor units
 /// with the price book's rounding mode:
-/// 1. usage lines, then recurring fee lines (their rounded sum is the subtotal);
+/// 1. usage lines, then recurring fee lines (their rounded sum is the subtotal),
+///    then usage no price applies to, as zero lines that say so;
 /// 2. percentage coupons in the customer file's order, each on what remains
 ///    after the previous discounts (10 % and 10 % take 19 %);
 /// 3. fixed-amount coupons in file order, each capped at what remains, so the
@@ -59,6 +60,18 @@ public enum InvoiceAssembler {
 
         var linesBySubject: [String: [InvoiceLine]] = [:]
         for line in statement.lines { linesBySubject[line.subject, default: []].append(invoiceLine(line)) }
+        // Usage no price applies to is shown, not billed: never dropped without a word.
+        for (name, metrics) in totals.unpricedBySubject {
+            for metric in metrics.keys.sorted() {
+                guard let usage = metrics[metric] else { continue }
+                linesBySubject[name, default: []].append(
+                    InvoiceLine(
+                        kind: .usage, metric: metric,
+                        description: metric + " (not billed: no price of the price book applies)",
+                        quantity: String(usage.quantity), unit: MetricUnit.of(metric: metric), billedUnits: .zero,
+                        amount: .zero, amountRounded: .zero))
+            }
+        }
 
         var invoices: [Invoice] = []
         let subjects = Set(linesBySubject.keys).union(

@@ -18,6 +18,8 @@ public struct UsageTotals: Sendable {
     let feeDimensions: [String]
     /// Usage no price matched, per metric.
     public private(set) var unpriced: [String: UnpricedUsage] = [:]
+    /// The same per subject, then metric (what an invoice shows as not billed).
+    public private(set) var unpricedBySubject: [String: [String: UnpricedUsage]] = [:]
     /// Facts whose minute lies outside the period.
     public private(set) var outsidePeriod = 0
     /// Facts summed (priced or not).
@@ -53,6 +55,8 @@ public struct UsageTotals: Sendable {
         }
         guard let (version, rule) = compiled.resolve(fact.series, minute: fact.minute) else {
             unpriced[fact.series.metric, default: UnpricedUsage()].add(facts: 1, quantity: UInt128(fact.quantity))
+            unpricedBySubject[subjectName, default: [:]][fact.series.metric, default: UnpricedUsage()].add(
+                facts: 1, quantity: UInt128(fact.quantity))
             return
         }
         guard let weighted = rule.weighted(quantity: fact.quantity, series: fact.series) else {
@@ -77,6 +81,12 @@ public struct UsageTotals: Sendable {
         }
         for (metric, usage) in other.unpriced {
             unpriced[metric, default: UnpricedUsage()].add(facts: usage.facts, quantity: usage.quantity)
+        }
+        for (name, metrics) in other.unpricedBySubject {
+            for (metric, usage) in metrics {
+                unpricedBySubject[name, default: [:]][metric, default: UnpricedUsage()].add(
+                    facts: usage.facts, quantity: usage.quantity)
+            }
         }
         outsidePeriod += other.outsidePeriod
         facts += other.facts
